@@ -1,0 +1,142 @@
+// surge: the command-line entry point. The only place (with tests) that names MPI_COMM_WORLD.
+#include <mpi.h>
+#include <petscsys.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "parallel/comm.hpp"
+#include "workflow/app_config.hpp"
+#include "workflow/simulate.hpp"
+
+namespace {
+
+const char* kUsage = R"(usage: surge COMMAND [ARGS] [OPTIONS]
+
+Train neural surrogates of PDEs online, in one MPI job (run under mpirun or srun).
+
+commands:
+  validate CONFIG      check CONFIG and print it fully resolved (defaults filled in)
+  simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file)
+  schema               print the configuration reference (Markdown)
+  help                 print this text
+
+options:
+  --set KEY.PATH=VALUE   override one configuration key (repeatable), e.g.
+                         --set study.seed=7 --set solver.parameters.cells=[512]
+  --overwrite            (simulate) replace an existing output file once the new one is complete
+  -h, --help             print this text
+  --version              print the version
+
+exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
+)";
+
+struct Args {
+  std::string command;
+  std::string config;
+  std::vector<std::string> overrides;
+  bool overwrite = false;
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s == "-h" || s == "--help") {
+      a.command = "help";
+      return a;
+    } else if (s == "--version") {
+      a.command = "version";
+      return a;
+    } else if (s == "--set") {
+      if (i + 1 >= argc) throw surge::InputError("--set needs KEY.PATH=VALUE");
+      a.overrides.emplace_back(argv[++i]);
+    } else if (s.rfind("--set=", 0) == 0) {
+      a.overrides.push_back(s.substr(6));
+    } else if (s == "--overwrite") {
+      a.overwrite = true;
+    } else if (s.rfind("-", 0) == 0 && s.size() > 1) {
+      throw surge::InputError("unknown option '" + s + "' (see surge --help)");
+    } else {
+      positional.push_back(s);
+    }
+  }
+  if (positional.empty()) throw surge::InputError("no command given (see surge --help)");
+  a.command = positional[0];
+  const std::vector<std::string> known{"validate", "simulate", "schema", "help"};
+  bool ok = false;
+  for (const auto& k : known) ok = ok || a.command == k;
+  if (!ok) {
+    std::string msg = "unknown command '" + a.command + "'";
+    if (auto c = surge::config::closest(a.command, known)) msg += " (did you mean '" + *c + "'?)";
+    throw surge::InputError(msg + "; commands: validate, simulate, schema, help");
+  }
+  const bool needs_config = a.command == "validate" || a.command == "simulate";
+  if (needs_config && positional.size() < 2)
+    throw surge::InputError("'" + a.command + "' needs a CONFIG file (surge " + a.command +
+                            " CONFIG)");
+  if (positional.size() > (needs_config ? 2u : 1u))
+    throw surge::InputError("unexpected argument '" + positional.back() + "'");
+  if (needs_config) a.config = positional[1];
+  if (a.overwrite && a.command != "simulate")
+    throw surge::InputError("--overwrite applies to 'simulate' only");
+  return a;
+}
+
+int run(const surge::Comm& world, int argc, char** argv) {
+  const Args args = parse(argc, argv);  // identical on every rank: no agreement needed
+  if (args.command == "help") {
+    surge::log::info(kUsage);
+    return surge::kExitOk;
+  }
+  if (args.command == "version") {
+    surge::log::info(std::string("surge ") + SURGE_VERSION);
+    return surge::kExitOk;
+  }
+  if (args.command == "schema") {
+    surge::log::info(surge::config::markdown_reference(surge::root_schema(),
+                                                       "surge configuration reference"));
+    return surge::kExitOk;
+  }
+  YAML::Node config = surge::load_config(world, args.config, args.overrides);
+  if (args.command == "validate") {
+    surge::log::info("# " + args.config + ": valid. Resolved configuration:\n" +
+                     surge::config::emit(config));
+    return surge::kExitOk;
+  }
+  surge::SimulateOptions opt;
+  opt.overwrite = args.overwrite;
+  surge::SimulateSummary s = surge::simulate(world, config, opt);
+  return s.ok + s.failed == s.simulations ? surge::kExitOk : surge::kExitRuntime;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // PETSc must not see surge's own options; give it only the program name.
+  int petsc_argc = 1;
+  char** petsc_argv = argv;
+  if (PetscInitialize(&petsc_argc, &petsc_argv, nullptr, nullptr) != 0) return surge::kExitRuntime;
+  surge::Comm world = surge::Comm::borrow(MPI_COMM_WORLD);
+  surge::log::set_rank(world.rank(), world.rank() == 0);
+  int status = surge::kExitOk;
+  try {
+    status = run(world, argc, argv);
+  } catch (const surge::InputError& e) {
+    // Raised on every rank together (configuration agreement); rank 0 speaks for all.
+    if (world.rank() == 0) std::cerr << "surge: error: " << e.what() << std::endl;
+    status = surge::kExitInput;
+  } catch (const std::exception& e) {
+    // A failure on some ranks only: the others may be waiting in a collective, so abort.
+    std::cerr << "surge [rank " << world.rank() << "]: fatal: " << e.what() << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, surge::kExitRuntime);
+  }
+  PetscFinalize();
+  return status;
+}

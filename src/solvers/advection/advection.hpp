@@ -1,0 +1,14 @@
+#pragma once
+// The `advection` solver: u_t + sum_d a_d u_{x_d} = nu Laplacian(u), constant velocity a.
+#include <memory>
+
+#include "solvers/solver.hpp"
+
+namespace surge::advection {
+
+// Schema of the `advection` type: {parameters, initial_condition}.
+config::Schema schema();
+// Collective over `group`: a ScalarLawSolver for linear advection from the resolved section.
+std::unique_ptr<Solver> create(const Comm& group, const YAML::Node& solver_section);
+
+}  // namespace surge::advection

@@ -1,0 +1,58 @@
+#include "workflow/app_config.hpp"
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "parallel/collective.hpp"
+#include "parallel/layout.hpp"
+#include "solvers/solver.hpp"
+#include "study/study.hpp"
+
+namespace surge {
+
+config::Schema output_schema() {
+  using config::Schema;
+  Schema s = Schema::map("Where `surge simulate` writes its study file and how often.");
+  s.add("file", Schema::string("HDF5 file of the whole study (written as FILE.partial until "
+                               "complete; an XDMF sidecar is written beside it)")
+                    .defaults("surge_study.h5"));
+  s.add("every", Schema::real("simulated time between stored snapshots (the first is t = 0, the "
+                              "last is t_end)")
+                     .min(0, true)
+                     .required());
+  return s;
+}
+
+config::Schema progress_schema() {
+  using config::Schema;
+  Schema s = Schema::map("Progress reports on rank 0.");
+  s.add("interval", Schema::real("seconds between progress lines (0: one line per finished "
+                                 "simulation)")
+                        .min(0)
+                        .defaults("5.0"));
+  return s;
+}
+
+config::Schema root_schema() {
+  using config::Schema;
+  Schema s = Schema::map(
+      "A surge configuration: one YAML file with the sections below. Unknown keys are errors; "
+      "every key not marked required has the default shown.");
+  s.add("layout", layout_schema());
+  s.add("study", study_schema().required());
+  s.add("solver", solver_schema().required());
+  s.add("output", output_schema().required());
+  s.add("progress", progress_schema());
+  return s;
+}
+
+YAML::Node load_config(const Comm& world, const std::string& file,
+                       const std::vector<std::string>& overrides) {
+  std::string text;
+  agree_on_input(world, [&] {
+    if (world.rank() == 0) text = config::emit(config::load(file, overrides, root_schema()));
+  });
+  world.bcast(text, 0);
+  return YAML::Load(text);
+}
+
+}  // namespace surge

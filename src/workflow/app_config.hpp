@@ -1,0 +1,26 @@
+#pragma once
+// The whole configuration: every module's section, assembled in one place.
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "core/schema.hpp"
+#include "parallel/comm.hpp"
+
+namespace surge {
+
+// `output:` (where `surge simulate` writes, how often snapshots are stored).
+config::Schema output_schema();
+// `progress:` (how often rank 0 reports).
+config::Schema progress_schema();
+// The root schema: layout, study, solver, output, progress.
+config::Schema root_schema();
+
+// Collective over `world`: rank 0 reads and resolves the file with the overrides and
+// broadcasts the resolved text; every rank returns the same tree, or every rank throws the
+// same InputError.
+YAML::Node load_config(const Comm& world, const std::string& file,
+                       const std::vector<std::string>& overrides);
+
+}  // namespace surge

@@ -1,0 +1,148 @@
+#include "workflow/simulate.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "io/study_writer.hpp"
+#include "parallel/collective.hpp"
+#include "parallel/layout.hpp"
+#include "solvers/solver.hpp"
+#include "study/initial_condition.hpp"
+#include "study/study.hpp"
+#include "workflow/progress.hpp"
+
+namespace surge {
+
+namespace {
+
+// Snapshot times 0, every, 2 every, ... and t_end itself.
+std::vector<double> snapshot_times(double every, double t_end) {
+  std::vector<double> t;
+  const long n = static_cast<long>(std::floor(t_end / every * (1 + 1e-12)));
+  for (long k = 0; k <= n; ++k) t.push_back(k * every);
+  if (t_end - t.back() > 1e-12 * std::max(1.0, t_end)) t.push_back(t_end);
+  return t;
+}
+
+// Checks on rank 0 that the output may be written, before any work.
+std::string check_output(const std::string& path, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && !overwrite)
+    return "output.file: '" + path +
+           "' already exists; pass --overwrite to replace it (it is replaced only once the new "
+           "study is complete) or choose another file with --set output.file=PATH";
+  fs::path dir = fs::absolute(path, ec).parent_path();
+  if (!fs::is_directory(dir, ec))
+    return "output.file: the directory '" + dir.string() + "' of '" + path + "' does not exist";
+  return {};
+}
+
+}  // namespace
+
+SimulateSummary simulate(const Comm& world, const YAML::Node& config, const SimulateOptions& opt) {
+  const double start = MPI_Wtime();
+  SimulateSummary summary;
+  summary.output = config["output"]["file"].as<std::string>();
+
+  // ---- set-up: every input problem surfaces here, on every rank together
+  agree_on_problem(world, world.rank() == 0 ? check_output(summary.output, opt.overwrite) : "");
+  std::unique_ptr<Layout> layout;
+  agree_on_input(world, [&] {
+    layout = std::make_unique<Layout>(world, layout_options(config["layout"], false));
+  });
+  log::info(layout->describe());
+  std::unique_ptr<Study> study;
+  agree_on_input(world, [&] { study = std::make_unique<Study>(config["study"]); });
+  const int groups = layout->groups();
+  const int group = layout->self().group;
+  const Comm& group_comm = layout->group_comm();
+  const YAML::Node solver_section = config["solver"];
+
+  std::unique_ptr<Solver> solver;
+  agree_on_input(world, [&] {
+    solver = make_solver(group_comm, solver_section);
+    // Building one initial condition checks its expressions and files before any work.
+    make_initial_condition(solver_section["initial_condition"], study->spec(0), solver->grid());
+  });
+
+  const double every = config["output"]["every"].as<double>();
+  const std::vector<double> times = snapshot_times(every, solver->t_end());
+  std::vector<SimulationSpec> specs;
+  for (int i = 0; i < study->simulations(); ++i) specs.push_back(study->spec(i));
+
+  std::unique_ptr<StudyWriter> writer;
+  agree_on_input(world, [&] {
+    writer = std::make_unique<StudyWriter>(layout->solvers_comm(), summary.output, opt.overwrite,
+                                           solver->grid(), solver->field_names(), times, specs,
+                                           config::emit(config));
+  });
+
+  {
+    std::ostringstream o;
+    o << "simulate: " << study->simulations() << " simulation(s) of '"
+      << solver_section["type"].as<std::string>() << "' on " << solver->grid().total_cells()
+      << " cells, " << times.size() << " snapshots each (every " << every << " to t = "
+      << solver->t_end() << "), " << groups << " group(s) of "
+      << layout->group_comm().size() << " rank(s) -> " << summary.output;
+    log::info(o.str());
+  }
+
+  // ---- work: groups take simulations in turn (id = group, group + groups, ...)
+  Progress progress(layout->solvers_comm(), study->simulations(),
+                    config["progress"]["interval"].as<double>());
+  const bool leader = group_comm.rank() == 0;
+  std::vector<double> data;
+  for (int id = group; id < study->simulations(); id += groups) {
+    const SimulationSpec& spec = specs[static_cast<std::size_t>(id)];
+    SimulationReport report;
+    report.id = id;
+    try {
+      solver->initialize(spec);
+      std::size_t k = 0;
+      for (;;) {
+        if (k < times.size() &&
+            std::abs(times[k] - solver->time()) <= 1e-12 * std::max(1.0, std::abs(times[k]))) {
+          solver->snapshot(data);
+          writer->write(id, static_cast<int>(k), solver->time(), solver->block(), data, leader);
+          ++k;
+        }
+        if (k == times.size()) break;
+        solver->step(times[k] - solver->time());
+        progress.poll(solver->time() / solver->t_end());
+      }
+    } catch (const SimulationFailure& e) {
+      report.ok = false;
+      report.message = e.what();
+    }
+    report.steps = solver->steps();
+    report.time = solver->time();
+    report.cell_updates = report.steps * solver->grid().total_cells();
+    if (leader) progress.finished(report);
+    progress.poll(0);
+  }
+
+  // ---- wrap-up
+  std::vector<SimulationReport> reports = progress.finish();
+  std::vector<SimulationStatus> statuses;
+  for (const auto& r : reports) {
+    statuses.push_back({r.id, r.ok ? "ok" : "failed", r.message});
+    (r.ok ? summary.ok : summary.failed) += 1;
+    summary.cell_updates += r.cell_updates;
+  }
+  writer->finish(statuses);
+  summary.simulations = study->simulations();
+  summary.wall_seconds = MPI_Wtime() - start;
+  std::ostringstream o;
+  o << "simulate: done in " << summary.wall_seconds << " s: " << summary.ok << " ok, "
+    << summary.failed << " failed; " << summary.cell_updates / std::max(summary.wall_seconds, 1e-9)
+    << " cell-updates/s; wrote " << summary.output;
+  log::info(o.str());
+  return summary;
+}
+
+}  // namespace surge

@@ -1,0 +1,23 @@
+# End-to-end tests of the surge command: exit statuses, collective errors, output safety, and
+# the same study file from 1, 2 and 4 ranks.
+set(cli_script ${CMAKE_CURRENT_LIST_DIR}/cli_test.sh)
+foreach(case help usage_errors validate)
+  add_test(NAME cli_${case}.np1 COMMAND bash ${cli_script} ${case} 1)
+  set_tests_properties(cli_${case}.np1 PROPERTIES LABELS "cli;np1")
+endforeach()
+foreach(np 1 2 4)
+  foreach(case bad_config_exits_2 simulate_and_protect_output)
+    add_test(NAME cli_${case}.np${np} COMMAND bash ${cli_script} ${case} ${np})
+    set_tests_properties(cli_${case}.np${np} PROPERTIES LABELS "cli;np${np}" PROCESSORS ${np})
+  endforeach()
+endforeach()
+add_test(NAME cli_same_study_on_1_2_4_ranks.np4 COMMAND bash ${cli_script} same_on_ranks 4)
+set_tests_properties(cli_same_study_on_1_2_4_ranks.np4 PROPERTIES LABELS "cli;np4" PROCESSORS 4)
+get_property(cli_tests DIRECTORY PROPERTY TESTS)
+foreach(t IN LISTS cli_tests)
+  if(t MATCHES "^cli_")
+    set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${SURGE_TEST_ENV}
+                 "SURGE=$<TARGET_FILE:surge>" "MPIEXEC=${MPIEXEC_EXECUTABLE}")
+    set_property(TEST ${t} PROPERTY TIMEOUT 300)
+  endif()
+endforeach()

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# cli_test.sh CASE NP: one end-to-end case of the surge command (see cli.cmake).
+set -uo pipefail
+case_name=$1
+np=$2
+src=${SURGE_SOURCE_DIR:?}
+work=$(mktemp -d /tmp/surge-cli-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run() { "$MPIEXEC" -n "$np" "$SURGE" "$@"; }
+# A small, fast study: 4 simulations of 1D Burgers on 64 cells.
+small=(--set study.simulations=4 --set solver.parameters.cells=[64] --set solver.parameters.t_end=0.2
+       --set output.every=0.05 --set progress.interval=0)
+
+case $case_name in
+help)
+  "$SURGE" --help | grep -q "usage: surge COMMAND" || fail "--help"
+  "$SURGE" --version | grep -q "^surge " || fail "--version"
+  ;;
+usage_errors)
+  "$SURGE" 2>err; [[ $? -eq 2 ]] || fail "no command: status"
+  "$SURGE" simulte x.yaml 2>err; [[ $? -eq 2 ]] || fail "unknown command: status"
+  grep -q "did you mean 'simulate'" err || fail "unknown command: suggestion"
+  "$SURGE" simulate 2>err; [[ $? -eq 2 ]] || fail "missing config: status"
+  "$SURGE" validate x.yaml --frobnicate 2>err; [[ $? -eq 2 ]] || fail "unknown option: status"
+  "$SURGE" validate "$src/configs/burgers1d.yaml" --set nonsense 2>err; [[ $? -eq 2 ]] || fail "bad --set"
+  "$SURGE" validate /nonexistent.yaml 2>err; [[ $? -eq 2 ]] || fail "missing file: status"
+  grep -q "/nonexistent.yaml" err || fail "missing file: message"
+  ;;
+validate)
+  "$SURGE" validate "$src/configs/burgers1d.yaml" --set study.seed=11 >out || fail "validate status"
+  grep -q "seed: 11" out || fail "override not shown"
+  grep -q "weno: z" out || fail "defaults not filled in"
+  ;;
+bad_config_exits_2)
+  bad="$src/tests/config/bad/cfl_out_of_range.yaml"
+  run simulate "$bad" >out 2>err; status=$?
+  [[ $status -eq 2 ]] || fail "status $status, expected 2"
+  [[ $(grep -c "solver.parameters.cfl" err) -eq 1 ]] || { cat err; fail "error not printed exactly once"; }
+  # An error found after reading the config (existing output, bad layout) is also collective.
+  run simulate "$src/configs/burgers1d.yaml" --set layout.ranks_per_simulation=3 "${small[@]}" 2>err
+  status=$?; [[ $status -eq 2 ]] || { cat err; fail "layout error status $status"; }
+  grep -q "ranks_per_simulation" err || fail "layout message"
+  [[ ! -e burgers1d.h5 && ! -e burgers1d.h5.partial ]] || fail "a file was written before the error"
+  ;;
+simulate_and_protect_output)
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=s.h5 >out 2>err \
+    || { cat out err; fail "simulate failed"; }
+  [[ -f s.h5 && ! -e s.h5.partial ]] || fail "output not complete"
+  [[ -f s.xmf ]] || fail "no XDMF sidecar"
+  grep -q "simulations 4/4 done" out || { cat out; fail "no progress report"; }
+  grep -q "layout:" out || fail "layout not printed"
+  sum=$(md5sum s.h5)
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=s.h5 >out 2>err
+  status=$?; [[ $status -eq 2 ]] || fail "existing output: status $status"
+  grep -q "already exists" err || fail "existing output: message"
+  [[ "$(md5sum s.h5)" == "$sum" ]] || fail "existing output was modified"
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=s.h5 --overwrite \
+    --set study.seed=5 >out 2>err || fail "--overwrite failed"
+  [[ "$(md5sum s.h5)" != "$sum" ]] || fail "--overwrite did not replace"
+  ;;
+same_on_ranks)
+  # The same study run on 1, 2 and 4 ranks (groups of 1 and 2) gives the same file contents.
+  for n in 1 2 4; do
+    "$MPIEXEC" -n $n "$SURGE" simulate "$src/configs/burgers1d.yaml" "${small[@]}" \
+      --set output.file=r$n.h5 >/dev/null || fail "np $n run"
+  done
+  "$MPIEXEC" -n 4 "$SURGE" simulate "$src/configs/burgers1d.yaml" "${small[@]}" \
+    --set layout.ranks_per_simulation=2 --set output.file=g2.h5 >/dev/null || fail "groups of 2"
+  for f in r2 r4 g2; do
+    h5diff -d 1e-12 r1.h5 $f.h5 /simulations /simulations >diff.txt || { head diff.txt; fail "$f differs from r1"; }
+  done
+  ;;
+*) fail "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name (np $np)"
