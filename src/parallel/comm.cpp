@@ -1,5 +1,7 @@
 #include "parallel/comm.hpp"
 
+#include <cstdlib>
+
 namespace surge {
 
 namespace {
@@ -97,6 +99,11 @@ std::vector<int> Comm::allgather(int v) const {
   std::vector<int> out(static_cast<size_t>(size()));
   MPI_Allgather(&v, 1, MPI_INT, out.data(), 1, MPI_INT, get());
   return out;
+}
+
+void Comm::abort(int status) const {
+  MPI_Abort(get(), status);
+  std::abort();  // MPI_Abort does not return; this tells the compiler so
 }
 
 }  // namespace surge

@@ -41,6 +41,9 @@ class Comm {
   void bcast(std::string& s, int root) const;
   void bcast(int& v, int root) const;
   std::vector<int> allgather(int v) const;
+  // Not collective: ends every process of this communicator's job (MPI_Abort). For failures
+  // seen by some ranks only, where the others may wait forever in a collective.
+  [[noreturn]] void abort(int status) const;
 
  private:
   std::shared_ptr<MPI_Comm> comm_;

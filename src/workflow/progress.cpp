@@ -87,14 +87,16 @@ void Progress::receive(bool wait) {
   }
 }
 
-void Progress::poll(double current_fraction) {
+void Progress::poll(int sim, double time, double t_end) {
   // Local ranks that are not rank 0 still complete their sends (Isend needs progress).
   if (!requests_.empty()) {
     int done = 0;
     MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, MPI_STATUSES_IGNORE);
   }
   if (comm_.rank() != 0) return;
-  current_ = current_fraction;
+  current_sim_ = sim;
+  current_time_ = time;
+  current_end_ = t_end;
   receive(false);
   print(false);
 }
@@ -111,12 +113,18 @@ void Progress::print(bool force) {
     failed += r.ok ? 0 : 1;
     updates += r.cell_updates;
   }
-  const double progress = std::min<double>(total_, done + current_);
+  const double current = current_sim_ >= 0 ? current_time_ / current_end_ : 0.0;
+  const double progress = std::min<double>(total_, done + current);
   char line[256];
   std::snprintf(line, sizeof line, "[%9s] simulations %d/%d done", seconds(elapsed).c_str(), done,
                 total_);
   std::string out = line;
   if (failed) out += " (" + std::to_string(failed) + " failed)";
+  if (current_sim_ >= 0 && done < total_) {
+    std::snprintf(line, sizeof line, "; rank 0 at simulation %d, t = %.4g of %.4g", current_sim_,
+                  current_time_, current_end_);
+    out += line;
+  }
   if (updates > 0 && elapsed > 0) {
     std::snprintf(line, sizeof line, ", %.3g cell-updates/s", updates / elapsed);
     out += line;

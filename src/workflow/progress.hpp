@@ -29,9 +29,10 @@ class Progress {
   Progress(const Comm& comm, int total, double interval);
   // Not collective: a group leader reports a finished simulation.
   void finished(const SimulationReport& r);
-  // Not collective: rank 0 receives what has arrived and prints if it is time. `current` is the
-  // simulated-time fraction of rank 0's own running simulation (for the ETA).
-  void poll(double current_fraction = 0);
+  // Not collective: rank 0 receives what has arrived and prints if it is time. `sim`, `time`
+  // and `t_end` describe rank 0's own running simulation (shown, and used for the ETA);
+  // sim < 0 when it has none.
+  void poll(int sim = -1, double time = 0, double t_end = 1);
   // Collective: waits for every report; returns all of them on every rank (ordered by id).
   std::vector<SimulationReport> finish();
 
@@ -42,7 +43,8 @@ class Progress {
   int total_;
   double interval_;
   double start_, last_print_ = 0;
-  double current_ = 0;
+  int current_sim_ = -1;
+  double current_time_ = 0, current_end_ = 1;
   std::vector<SimulationReport> received_;  // rank 0
   std::vector<std::vector<char>> send_buffers_;
   std::vector<MPI_Request> requests_;

@@ -86,8 +86,8 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
     std::ostringstream o;
     o << "simulate: " << study->simulations() << " simulation(s) of '"
       << solver_section["type"].as<std::string>() << "' on " << solver->grid().total_cells()
-      << " cells, " << times.size() << " snapshots each (every " << every << " to t = "
-      << solver->t_end() << "), " << groups << " group(s) of "
+      << " cells, " << times.size() << " snapshots each (every " << every
+      << " to t = " << solver->t_end() << "), " << groups << " group(s) of "
       << layout->group_comm().size() << " rank(s) -> " << summary.output;
     log::info(o.str());
   }
@@ -97,33 +97,41 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
                     config["progress"]["interval"].as<double>());
   const bool leader = group_comm.rank() == 0;
   std::vector<double> data;
-  for (int id = group; id < study->simulations(); id += groups) {
-    const SimulationSpec& spec = specs[static_cast<std::size_t>(id)];
-    SimulationReport report;
-    report.id = id;
-    try {
-      solver->initialize(spec);
-      std::size_t k = 0;
-      for (;;) {
-        if (k < times.size() &&
-            std::abs(times[k] - solver->time()) <= 1e-12 * std::max(1.0, std::abs(times[k]))) {
-          solver->snapshot(data);
-          writer->write(id, static_cast<int>(k), solver->time(), solver->block(), data, leader);
-          ++k;
+  // From here on, a failure other than a simulation's own (an I/O error, say) is seen by some
+  // ranks only while the others wait in collectives: stop the whole job rather than hang.
+  try {
+    for (int id = group; id < study->simulations(); id += groups) {
+      const SimulationSpec& spec = specs[static_cast<std::size_t>(id)];
+      SimulationReport report;
+      report.id = id;
+      try {
+        solver->initialize(spec);
+        std::size_t k = 0;
+        for (;;) {
+          if (k < times.size() &&
+              std::abs(times[k] - solver->time()) <= 1e-12 * std::max(1.0, std::abs(times[k]))) {
+            solver->snapshot(data);
+            writer->write(id, static_cast<int>(k), solver->time(), solver->block(), data, leader);
+            ++k;
+          }
+          if (k == times.size()) break;
+          solver->step(times[k] - solver->time());
+          progress.poll(id, solver->time(), solver->t_end());
         }
-        if (k == times.size()) break;
-        solver->step(times[k] - solver->time());
-        progress.poll(solver->time() / solver->t_end());
+      } catch (const SimulationFailure& e) {
+        report.ok = false;
+        report.message = e.what();
       }
-    } catch (const SimulationFailure& e) {
-      report.ok = false;
-      report.message = e.what();
+      report.steps = solver->steps();
+      report.time = solver->time();
+      report.cell_updates = report.steps * solver->grid().total_cells();
+      if (leader) progress.finished(report);
+      progress.poll();
     }
-    report.steps = solver->steps();
-    report.time = solver->time();
-    report.cell_updates = report.steps * solver->grid().total_cells();
-    if (leader) progress.finished(report);
-    progress.poll(0);
+  } catch (const std::exception& e) {
+    log::error(std::string("simulate: ") + e.what() + "; stopping every rank (the output stays " +
+               summary.output + ".partial)");
+    world.abort(kExitRuntime);
   }
 
   // ---- wrap-up

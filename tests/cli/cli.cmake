@@ -1,12 +1,12 @@
 # End-to-end tests of the surge command: exit statuses, collective errors, output safety, and
 # the same study file from 1, 2 and 4 ranks.
 set(cli_script ${CMAKE_CURRENT_LIST_DIR}/cli_test.sh)
-foreach(case help usage_errors validate)
+foreach(case help usage_errors validate failures_recorded)
   add_test(NAME cli_${case}.np1 COMMAND bash ${cli_script} ${case} 1)
   set_tests_properties(cli_${case}.np1 PROPERTIES LABELS "cli;np1")
 endforeach()
 foreach(np 1 2 4)
-  foreach(case bad_config_exits_2 simulate_and_protect_output)
+  foreach(case bad_config_exits_2 simulate_and_protect_output killed_run)
     add_test(NAME cli_${case}.np${np} COMMAND bash ${cli_script} ${case} ${np})
     set_tests_properties(cli_${case}.np${np} PROPERTIES LABELS "cli;np${np}" PROCESSORS ${np})
   endforeach()

@@ -60,6 +60,32 @@ simulate_and_protect_output)
     --set study.seed=5 >out 2>err || fail "--overwrite failed"
   [[ "$(md5sum s.h5)" != "$sum" ]] || fail "--overwrite did not replace"
   ;;
+failures_recorded)
+  # Half of the simulations get a negative viscosity: they fail, are recorded, and the study
+  # goes on with the others.
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=f.h5 \
+    --set study.sampler=latin_hypercube \
+    --set 'study.parameters.nu={distribution: choice, values: [-0.01, 0.01]}' >out 2>err
+  status=$?; [[ $status -eq 0 ]] || { cat out err; fail "status $status"; }
+  grep -q "2 ok, 2 failed" out || { cat out; fail "summary"; }
+  grep -q "viscosity" err || { cat err; fail "failure reason not reported"; }
+  failed=0
+  for i in 0 1 2 3; do
+    h5dump -a /simulations/00000$i/status f.h5 | grep -q '"failed"' && failed=$((failed + 1))
+  done
+  [[ $failed -eq 2 ]] || fail "statuses in the file: $failed failed"
+  ;;
+killed_run)
+  # SIGTERM in the middle of a study: no file may look complete.
+  "$MPIEXEC" -n "$np" "$SURGE" simulate "$src/configs/burgers1d.yaml" --set output.file=k.h5 \
+    --set study.simulations=64 --set solver.parameters.cells=[8192] >out 2>err &
+  pid=$!
+  for i in $(seq 1 100); do [[ -e k.h5.partial ]] && break; sleep 0.1; done
+  sleep 1
+  kill -TERM $pid; wait $pid
+  [[ -e k.h5.partial ]] || fail "no partial file while running"
+  [[ ! -e k.h5 ]] || fail "a killed run left a complete-looking file"
+  ;;
 same_on_ranks)
   # The same study run on 1, 2 and 4 ranks (groups of 1 and 2) gives the same file contents.
   for n in 1 2 4; do

@@ -10,3 +10,5 @@ surge_test(NAME burgers_conservation SOURCES ${CMAKE_CURRENT_LIST_DIR}/burgers_c
            LIBS surge_solvers NP 1 2 4 LABELS verification TIMEOUT 60)
 surge_test(NAME burgers_blowup SOURCES ${CMAKE_CURRENT_LIST_DIR}/burgers_blowup.cpp
            LIBS surge_solvers NP 1 2 LABELS verification TIMEOUT 60)
+surge_test(NAME burgers_config SOURCES ${CMAKE_CURRENT_LIST_DIR}/burgers_config.cpp
+           LIBS surge_solvers NP 1 2 LABELS verification TIMEOUT 60)

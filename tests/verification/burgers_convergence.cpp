@@ -89,7 +89,8 @@ TEST(BurgersConvergence, ColeHopf1dFifthOrder) {
     run_to(s, t_end);
     err.push_back(errors_against(s, exact(t_end)));
   }
-  print_table("Cole-Hopf viscous Burgers 1D, nu = 0.5, a = 2, t = 0.5 (WENO-Z, Godunov)", cells, err);
+  print_table("Cole-Hopf viscous Burgers 1D, nu = 0.5, a = 2, t = 0.5 (WENO-Z, Godunov)", cells,
+              err);
   for (std::size_t i = 1; i < err.size(); ++i) {
     EXPECT_GE(std::log2(err[i - 1].l1 / err[i].l1), 4.5) << "cells " << cells[i];
     EXPECT_GE(std::log2(err[i - 1].linf / err[i].linf), 4.5) << "cells " << cells[i];
@@ -126,9 +127,9 @@ TEST(AdvectionConvergence, Sine1dFifthOrder) {
       run_to(s, t_end);
       err.push_back(errors_against(s, exact(t_end)));
     }
-    print_table(flux == fv::NumericalFlux::Godunov ? "advection 1D sin, godunov"
-                                                   : "advection 1D sin, llf",
-                cells, err);
+    print_table(
+        flux == fv::NumericalFlux::Godunov ? "advection 1D sin, godunov" : "advection 1D sin, llf",
+        cells, err);
     for (std::size_t i = 1; i < err.size(); ++i)
       EXPECT_GE(std::log2(err[i - 1].l1 / err[i].l1), 4.5) << "cells " << cells[i];
   }

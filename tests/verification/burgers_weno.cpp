@@ -49,8 +49,7 @@ TEST(Weno, LinearWeightsExactForDegreeUpTo4) {
     const auto v = averages(c, x0, h, 5);
     EXPECT_NEAR(linear5(v[0], v[1], v[2], v[3], v[4]), poly(c, x0), 1e-13) << "degree " << deg;
     // Mirrored stencil: value at the left face of cell 2, x0 - h.
-    EXPECT_NEAR(linear5(v[4], v[3], v[2], v[1], v[0]), poly(c, x0 - h), 1e-13)
-        << "degree " << deg;
+    EXPECT_NEAR(linear5(v[4], v[3], v[2], v[1], v[0]), poly(c, x0 - h), 1e-13) << "degree " << deg;
   }
 }
 
@@ -125,11 +124,11 @@ TEST(Weno, NoNewExtremaAcrossAStep) {
 
 TEST(NumericalFlux, GodunovBurgersMatchesRiemannSolutions) {
   const BurgersFlux f;
-  EXPECT_DOUBLE_EQ(f.godunov(1.0, 2.0, 0), 0.5);     // rarefaction moving right
-  EXPECT_DOUBLE_EQ(f.godunov(-2.0, -1.0, 0), 0.5);   // rarefaction moving left
-  EXPECT_DOUBLE_EQ(f.godunov(-1.0, 2.0, 0), 0.0);    // transonic rarefaction: u = 0 at face
-  EXPECT_DOUBLE_EQ(f.godunov(2.0, -1.0, 0), 2.0);    // shock moving right: f(ul)
-  EXPECT_DOUBLE_EQ(f.godunov(1.0, -2.0, 0), 2.0);    // shock moving left: f(ur)
+  EXPECT_DOUBLE_EQ(f.godunov(1.0, 2.0, 0), 0.5);    // rarefaction moving right
+  EXPECT_DOUBLE_EQ(f.godunov(-2.0, -1.0, 0), 0.5);  // rarefaction moving left
+  EXPECT_DOUBLE_EQ(f.godunov(-1.0, 2.0, 0), 0.0);   // transonic rarefaction: u = 0 at face
+  EXPECT_DOUBLE_EQ(f.godunov(2.0, -1.0, 0), 2.0);   // shock moving right: f(ul)
+  EXPECT_DOUBLE_EQ(f.godunov(1.0, -2.0, 0), 2.0);   // shock moving left: f(ur)
   EXPECT_DOUBLE_EQ(f.godunov(3.0, 1.0, 0), 4.5);
 }
 

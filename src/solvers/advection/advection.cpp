@@ -11,8 +11,9 @@ Schema schema() {
   Schema p = Schema::map("parameters of the linear advection solver");
   add_scalar_law_keys(p);
   p.add("velocity",
-        Schema::list(Schema::expression({}, "velocity component; an expression of the study "
-                                            "parameters"),
+        Schema::list(Schema::expression({},
+                                        "velocity component; an expression of the study "
+                                        "parameters"),
                      "constant advection velocity, one entry per direction (extra entries are "
                      "ignored)")
             .length(1, 2)

@@ -10,13 +10,14 @@ using config::Schema;
 Schema schema() {
   Schema p = Schema::map("parameters of the viscous Burgers solver");
   add_scalar_law_keys(p);
-  p.add("viscosity",
-        Schema::expression({}, "viscosity nu >= 0; an expression of the study parameters, "
-                               "evaluated for each simulation")
-            .defaults("0.01"));
+  p.add("viscosity", Schema::expression({},
+                                        "viscosity nu >= 0; an expression of the study parameters, "
+                                        "evaluated for each simulation")
+                         .defaults("0.01"));
   return scalar_law_type_schema(
-      p, "viscous Burgers equation u_t + sum_d (u^2/2)_{x_d} = nu Laplacian(u), finite volumes "
-         "with WENO5, SSP-RK3 and a PETSc DMDA decomposition");
+      p,
+      "viscous Burgers equation u_t + sum_d (u^2/2)_{x_d} = nu Laplacian(u), finite volumes "
+      "with WENO5, SSP-RK3 and a PETSc DMDA decomposition");
 }
 
 std::unique_ptr<Solver> create(const Comm& group, const YAML::Node& solver_section) {

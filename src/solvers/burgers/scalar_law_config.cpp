@@ -17,10 +17,10 @@ void add_scalar_law_keys(Schema& p) {
       "boundary condition of each side: 'periodic' (both sides of a direction) or 'outflow' "
       "(zero gradient: the halo repeats the boundary cell)");
   for (const char* side : {"x_low", "x_high", "y_low", "y_high"}) {
-    boundary.add(side, Schema::choice({"periodic", "outflow"},
-                                      std::string("boundary condition at ") + side +
-                                          " (the y sides are ignored in 1D)")
-                           .defaults("periodic"));
+    boundary.add(
+        side, Schema::choice({"periodic", "outflow"}, std::string("boundary condition at ") + side +
+                                                          " (the y sides are ignored in 1D)")
+                  .defaults("periodic"));
   }
   p.add("boundary", boundary.defaults("{}"));
   p.add("flux", Schema::choice({"godunov", "llf"},

@@ -30,8 +30,8 @@ struct ScalarLawSolver::Impl {
   fv::DmdaHalo halo;
   std::vector<std::string> names{"u"};
 
-  std::vector<double> u, stage, work;  // owned block, reused every step
-  std::vector<double> face_x;          // x-face fluxes of one row (extent[0] + 1)
+  std::vector<double> u, stage, work;       // owned block, reused every step
+  std::vector<double> face_x;               // x-face fluxes of one row (extent[0] + 1)
   std::vector<double> face_y, face_y_prev;  // y-face fluxes of one face row (extent[0])
 
   double nu = 0.0;
@@ -81,8 +81,8 @@ void scalar_rhs(ScalarLawSolver::Impl& s, const double* state, double* out) {
       const double ur = fv::weno5<W>(r[f + 2], r[f + 1], r[f], r[f - 1], r[f - 2]);
       double F = fv::numerical_flux<N>(flux, ul, ur, 0);
       if constexpr (Viscous)
-        F -= nu * fv::face_derivative6(r[f - 3], r[f - 2], r[f - 1], r[f], r[f + 1], r[f + 2],
-                                       inv_dx);
+        F -= nu *
+             fv::face_derivative6(r[f - 3], r[f - 2], r[f - 1], r[f], r[f + 1], r[f + 2], inv_dx);
       fx[f] = F;
     }
     double* o = out + static_cast<std::ptrdiff_t>(j) * xm;
@@ -103,8 +103,8 @@ void scalar_rhs(ScalarLawSolver::Impl& s, const double* state, double* out) {
       const double ur = fv::weno5<W>(p[2 * gx], p[gx], p[0], p[-gx], p[-2 * gx]);
       double F = fv::numerical_flux<N>(flux, ul, ur, 1);
       if constexpr (Viscous)
-        F -= nu * fv::face_derivative6(p[-3 * gx], p[-2 * gx], p[-gx], p[0], p[gx], p[2 * gx],
-                                       inv_dy);
+        F -= nu *
+             fv::face_derivative6(p[-3 * gx], p[-2 * gx], p[-gx], p[0], p[gx], p[2 * gx], inv_dy);
       cur[i] = F;
     }
     if (f > 0) {
@@ -162,8 +162,9 @@ void ScalarLawSolver::Impl::reduce_state(double time) {
   MPI_Allreduce(local, global, 2, MPI_DOUBLE, MPI_MAX, comm.get());
   if (global[1] != 0.0) report_non_finite(time);
   for (int d = 0; d < opt.grid.dim; ++d)
-    max_speed[d] = opt.equation == ScalarLawOptions::Equation::Burgers ? global[0]
-                                                                       : std::fabs(linear.velocity[d]);
+    max_speed[d] = opt.equation == ScalarLawOptions::Equation::Burgers
+                       ? global[0]
+                       : std::fabs(linear.velocity[d]);
 }
 
 void ScalarLawSolver::Impl::report_non_finite(double time) {
@@ -211,10 +212,11 @@ ScalarLawSolver::ScalarLawSolver(const Comm& group, ScalarLawOptions options) {
     const bool lo = options.boundary[2 * d] == fv::Boundary::Periodic;
     const bool hi = options.boundary[2 * d + 1] == fv::Boundary::Periodic;
     if (lo != hi) {
-      const int other = lo ? 2 * d + 1 : 2 * d;
-      throw InputError(options.where + ".boundary." + side_name(other) + ": '" +
-                       side_name(lo ? 2 * d : 2 * d + 1) +
-                       "' is periodic, so this side must be periodic too (got 'outflow')");
+      const int periodic = lo ? 2 * d : 2 * d + 1, other = lo ? 2 * d + 1 : 2 * d;
+      throw InputError(options.where + ".boundary." + side_name(periodic) +
+                       ": 'periodic' needs the opposite side " + side_name(other) +
+                       " to be periodic too (it is 'outflow'); a direction is periodic on both "
+                       "sides or on neither");
     }
   }
   if (!options.initial_condition)
@@ -253,8 +255,8 @@ void ScalarLawSolver::initialize(const SimulationSpec& spec) {
       const Expression a(s.opt.velocity[d], spec.parameter_names, where);
       s.linear.velocity[d] = a(spec.parameter_values);
       if (!std::isfinite(s.linear.velocity[d]))
-        throw SimulationFailure(where + ": '" + s.opt.velocity[d] + "' is not finite for simulation " +
-                                std::to_string(spec.id));
+        throw SimulationFailure(where + ": '" + s.opt.velocity[d] +
+                                "' is not finite for simulation " + std::to_string(spec.id));
     }
   }
   s.select_kernel();
@@ -268,8 +270,7 @@ void ScalarLawSolver::initialize(const SimulationSpec& spec) {
 
 void ScalarLawSolver::set_state(const std::vector<double>& local_block, double time) {
   Impl& s = *impl_;
-  if (!s.initialized)
-    throw std::logic_error("ScalarLawSolver::set_state: call initialize() first");
+  if (!s.initialized) throw std::logic_error("ScalarLawSolver::set_state: call initialize() first");
   if (local_block.size() != s.u.size())
     throw std::invalid_argument("ScalarLawSolver::set_state: expected " +
                                 std::to_string(s.u.size()) + " values, got " +
@@ -282,14 +283,13 @@ void ScalarLawSolver::set_state(const std::vector<double>& local_block, double t
 double ScalarLawSolver::step(double dt_limit) {
   Impl& s = *impl_;
   if (!s.initialized) throw std::logic_error("ScalarLawSolver::step: call initialize() first");
-  if (!(dt_limit > 0.0))
-    throw std::invalid_argument("ScalarLawSolver::step: dt_limit must be > 0");
+  if (!(dt_limit > 0.0)) throw std::invalid_argument("ScalarLawSolver::step: dt_limit must be > 0");
   const double stable = s.stable_dt();
   if (stable < 1e-12 * s.opt.t_end || stable < 1e-300) {
     std::ostringstream m;
     m.precision(10);
-    m << s.opt.name << ": the time step collapsed to " << stable << " at t = " << s.t
-      << " after " << s.nsteps << " steps (max wave speed " << s.max_speed[0] << ")";
+    m << s.opt.name << ": the time step collapsed to " << stable << " at t = " << s.t << " after "
+      << s.nsteps << " steps (max wave speed " << s.max_speed[0] << ")";
     throw SimulationFailure(m.str());
   }
   double dt = std::min(stable, dt_limit);
@@ -302,15 +302,33 @@ double ScalarLawSolver::step(double dt_limit) {
   return dt;
 }
 
-double ScalarLawSolver::time() const { return impl_->t; }
-long ScalarLawSolver::steps() const { return impl_->nsteps; }
-double ScalarLawSolver::t_end() const { return impl_->opt.t_end; }
-const Grid& ScalarLawSolver::grid() const { return impl_->opt.grid; }
-const std::vector<std::string>& ScalarLawSolver::field_names() const { return impl_->names; }
-Block ScalarLawSolver::block() const { return impl_->halo.owned(); }
-double ScalarLawSolver::stable_dt() const { return impl_->stable_dt(); }
-double ScalarLawSolver::viscosity() const { return impl_->nu; }
-const std::array<double, 3>& ScalarLawSolver::velocity() const { return impl_->linear.velocity; }
+double ScalarLawSolver::time() const {
+  return impl_->t;
+}
+long ScalarLawSolver::steps() const {
+  return impl_->nsteps;
+}
+double ScalarLawSolver::t_end() const {
+  return impl_->opt.t_end;
+}
+const Grid& ScalarLawSolver::grid() const {
+  return impl_->opt.grid;
+}
+const std::vector<std::string>& ScalarLawSolver::field_names() const {
+  return impl_->names;
+}
+Block ScalarLawSolver::block() const {
+  return impl_->halo.owned();
+}
+double ScalarLawSolver::stable_dt() const {
+  return impl_->stable_dt();
+}
+double ScalarLawSolver::viscosity() const {
+  return impl_->nu;
+}
+const std::array<double, 3>& ScalarLawSolver::velocity() const {
+  return impl_->linear.velocity;
+}
 
 void ScalarLawSolver::snapshot(std::vector<double>& out) const {
   out.assign(impl_->u.begin(), impl_->u.end());

@@ -38,16 +38,16 @@ struct ScalarLawOptions {
   Equation equation = Equation::Burgers;
   std::string name = "burgers";  // solver type, named in messages
   Grid grid;
-  fv::Boundaries boundary{fv::Boundary::Periodic, fv::Boundary::Periodic,
-                          fv::Boundary::Periodic, fv::Boundary::Periodic};
+  fv::Boundaries boundary{fv::Boundary::Periodic, fv::Boundary::Periodic, fv::Boundary::Periodic,
+                          fv::Boundary::Periodic};
   // Expressions of the study parameters, evaluated once per simulation.
   std::string viscosity = "0";
   std::vector<std::string> velocity{"1.0", "0.0"};  // advection only, one per direction
   fv::NumericalFlux flux = fv::NumericalFlux::Godunov;
   fv::WenoWeights weno = fv::WenoWeights::Z;
-  double cfl = 0.4;          // dt <= cfl / sum_d (max|f_d'(u)| / dx_d)
-  double viscous_cfl = 0.25; // dt <= viscous_cfl / (nu sum_d 1 / dx_d^2)
-  double fixed_dt = 0.0;     // > 0: use this step instead of the adaptive one
+  double cfl = 0.4;           // dt <= cfl / sum_d (max|f_d'(u)| / dx_d)
+  double viscous_cfl = 0.25;  // dt <= viscous_cfl / (nu sum_d 1 / dx_d^2)
+  double fixed_dt = 0.0;      // > 0: use this step instead of the adaptive one
   double t_end = 1.0;
   std::string where = "solver.parameters";  // key path prefix for messages
   InitialConditionFactory initial_condition;

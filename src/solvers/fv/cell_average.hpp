@@ -32,7 +32,8 @@ double cell_average(const F& f, double ax, double bx, double ay, double by) {
   double s = 0.0;
   for (int q = 0; q < 5; ++q) {
     double row = 0.0;
-    for (int r = 0; r < 5; ++r) row += kGaussWeights[r] * f(cx + kGaussNodes[r] * hx, cy + kGaussNodes[q] * hy);
+    for (int r = 0; r < 5; ++r)
+      row += kGaussWeights[r] * f(cx + kGaussNodes[r] * hx, cy + kGaussNodes[q] * hy);
     s += kGaussWeights[q] * row;
   }
   return s;
@@ -45,8 +46,8 @@ void fill_cell_averages(const F& f, const Grid& grid, const Block& block, double
   for (int j = block.offset[1]; j < block.offset[1] + block.extent[1]; ++j) {
     for (int i = block.offset[0]; i < block.offset[0] + block.extent[0]; ++i, ++k) {
       if (grid.dim == 1) {
-        out[k] = cell_average([&](double x) { return f(x, 0.0); }, grid.face(0, i),
-                              grid.face(0, i + 1));
+        out[k] =
+            cell_average([&](double x) { return f(x, 0.0); }, grid.face(0, i), grid.face(0, i + 1));
       } else {
         out[k] = cell_average(f, grid.face(0, i), grid.face(0, i + 1), grid.face(1, j),
                               grid.face(1, j + 1));

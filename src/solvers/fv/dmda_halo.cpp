@@ -52,7 +52,8 @@ struct DmdaHalo::Impl {
     };
     if (sides[0] == Boundary::Outflow && owned.offset[0] == 0)
       for (int j = 0; j < ym; ++j)
-        for (int k = 1; k <= width; ++k) copy_cell(j * std::ptrdiff_t(gx) - k, j * std::ptrdiff_t(gx));
+        for (int k = 1; k <= width; ++k)
+          copy_cell(j * std::ptrdiff_t(gx) - k, j * std::ptrdiff_t(gx));
     if (sides[1] == Boundary::Outflow && owned.offset[0] + xm == total[0])
       for (int j = 0; j < ym; ++j)
         for (int k = 1; k <= width; ++k)
@@ -68,8 +69,7 @@ struct DmdaHalo::Impl {
   }
 };
 
-DmdaHalo::DmdaHalo(const Comm& comm, const Grid& grid, const Boundaries& sides, int dof,
-                   int width)
+DmdaHalo::DmdaHalo(const Comm& comm, const Grid& grid, const Boundaries& sides, int dof, int width)
     : impl_(std::make_unique<Impl>()) {
   PetscBool initialized = PETSC_FALSE;
   check(PetscInitialized(&initialized), "PetscInitialized");
@@ -81,7 +81,8 @@ DmdaHalo::DmdaHalo(const Comm& comm, const Grid& grid, const Boundaries& sides, 
   m.width = width;
   m.sides = sides;
   m.total = {grid.cells[0], grid.dim > 1 ? grid.cells[1] : 1};
-  if (grid.dim < 1 || grid.dim > 2) throw InputError("finite-volume solvers support 1D and 2D grids");
+  if (grid.dim < 1 || grid.dim > 2)
+    throw InputError("finite-volume solvers support 1D and 2D grids");
 
   // PETSc's own complaint about a too-small subdomain would be printed by every rank as a
   // traceback; silence it and report an input error instead.
@@ -92,8 +93,8 @@ DmdaHalo::DmdaHalo(const Comm& comm, const Grid& grid, const Boundaries& sides, 
                         &m.da);
   } else {
     code = DMDACreate2d(comm.get(), petsc_boundary(sides[0]), petsc_boundary(sides[2]),
-                        DMDA_STENCIL_STAR, grid.cells[0], grid.cells[1], PETSC_DECIDE,
-                        PETSC_DECIDE, dof, width, nullptr, nullptr, &m.da);
+                        DMDA_STENCIL_STAR, grid.cells[0], grid.cells[1], PETSC_DECIDE, PETSC_DECIDE,
+                        dof, width, nullptr, nullptr, &m.da);
   }
   if (code == 0) code = DMSetUp(m.da);
   PetscPopErrorHandler();
@@ -125,11 +126,21 @@ DmdaHalo::DmdaHalo(const Comm& comm, const Grid& grid, const Boundaries& sides, 
 
 DmdaHalo::~DmdaHalo() = default;
 
-const Block& DmdaHalo::owned() const { return impl_->owned; }
-const Block& DmdaHalo::ghosted() const { return impl_->ghosted; }
-int DmdaHalo::dof() const { return impl_->dof; }
-int DmdaHalo::width() const { return impl_->width; }
-std::size_t DmdaHalo::owned_size() const { return impl_->owned.size() * impl_->dof; }
+const Block& DmdaHalo::owned() const {
+  return impl_->owned;
+}
+const Block& DmdaHalo::ghosted() const {
+  return impl_->ghosted;
+}
+int DmdaHalo::dof() const {
+  return impl_->dof;
+}
+int DmdaHalo::width() const {
+  return impl_->width;
+}
+std::size_t DmdaHalo::owned_size() const {
+  return impl_->owned.size() * impl_->dof;
+}
 
 const double* DmdaHalo::exchange(const double* owned) {
   Impl& m = *impl_;

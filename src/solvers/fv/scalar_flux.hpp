@@ -16,8 +16,9 @@ struct BurgersFlux {
   double speed(double u, int /*d*/) const { return std::fabs(u); }
   // Exact Riemann solution at x/t = 0 for a convex flux with its minimum at u = 0.
   double godunov(double ul, double ur, int /*d*/) const {
-    const double a = std::max(ul, 0.0), b = std::min(ur, 0.0);
-    return std::max(0.5 * a * a, 0.5 * b * b);
+    const double a = ul > 0.0 ? ul : 0.0, b = ur < 0.0 ? ur : 0.0;
+    const double fa = 0.5 * a * a, fb = 0.5 * b * b;
+    return fa > fb ? fa : fb;
   }
 };
 
