@@ -142,7 +142,12 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
     (r.ok ? summary.ok : summary.failed) += 1;
     summary.cell_updates += r.cell_updates;
   }
-  writer->finish(statuses);
+  try {
+    writer->finish(statuses);
+  } catch (const std::exception& e) {
+    log::error(std::string("simulate: ") + e.what());
+    world.abort(kExitRuntime);
+  }
   summary.simulations = study->simulations();
   summary.wall_seconds = MPI_Wtime() - start;
   std::ostringstream o;
