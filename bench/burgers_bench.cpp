@@ -8,6 +8,7 @@
 //     repetition, then R timed ones; the median is reported.
 //
 //   bench_burgers accuracy --problem fan|sine --cells N1,N2,... [--t-end T] [--cfl C] [--reps R]
+//                          [--weno z|js] [--flux godunov|llf]
 //     The problems of PETSc's ts/tutorials/ex9.c with -exact, solved to t = T on [-1, 1]:
 //       fan:  Burgers, u0 = -1 (x < 0) | 1 (x > 0), outflow both sides; exact solution
 //             u = -1 (x < -t), x / t (|x| <= t), 1 (x > t)
@@ -84,6 +85,12 @@ class ExactAverages final : public surge::InitialCondition {
   double t_;
 };
 
+// Scheme of the accuracy runs (the throughput runs use the defaults: WENO-Z, Godunov).
+struct Scheme {
+  surge::fv::WenoWeights weno = surge::fv::WenoWeights::Z;
+  surge::fv::NumericalFlux flux = surge::fv::NumericalFlux::Godunov;
+};
+
 std::vector<int> parse_list(const std::string& s) {
   std::vector<int> v;
   std::stringstream in(s);
@@ -100,7 +107,7 @@ double median(std::vector<double> v) {
 }
 
 surge::ScalarLawOptions options(int dim, int n, ExactAverages::Kind kind, double cfl,
-                                double t_end) {
+                                double t_end, const Scheme& scheme = Scheme{}) {
   surge::ScalarLawOptions o;
   const bool advect = kind == ExactAverages::Kind::Sine;
   o.equation = advect ? surge::ScalarLawOptions::Equation::Advection
@@ -117,8 +124,8 @@ surge::ScalarLawOptions options(int dim, int n, ExactAverages::Kind kind, double
   o.boundary = {side, side, side, side};
   o.viscosity = "0";
   o.velocity = {"1.0", "0.0"};
-  o.flux = surge::fv::NumericalFlux::Godunov;
-  o.weno = surge::fv::WenoWeights::Z;
+  o.flux = scheme.flux;
+  o.weno = scheme.weno;
   o.cfl = cfl;
   o.t_end = t_end;
   o.initial_condition = [kind](const surge::SimulationSpec&, const surge::Grid&) {
@@ -172,7 +179,7 @@ void throughput(const surge::Comm& world, int reps, double updates) {
 }
 
 void accuracy(const surge::Comm& world, const std::string& problem, const std::vector<int>& ns,
-              double t_end, double cfl, int reps) {
+              double t_end, double cfl, int reps, const Scheme& scheme) {
   ExactAverages::Kind kind;
   if (problem == "fan")
     kind = ExactAverages::Kind::Fan;
@@ -188,7 +195,7 @@ void accuracy(const surge::Comm& world, const std::string& problem, const std::v
       std::unique_ptr<surge::ScalarLawSolver> solver;
       double step_s = 0.0;
       const double total_s = timed(world, [&] {
-        solver = std::make_unique<surge::ScalarLawSolver>(world, options(1, n, kind, cfl, t_end));
+        solver = std::make_unique<surge::ScalarLawSolver>(world, options(1, n, kind, cfl, t_end, scheme));
         solver->initialize(surge::SimulationSpec{});
         step_s = timed(world, [&] {
           while (t_end - solver->time() > 1e-12 * t_end) solver->step(t_end - solver->time());
@@ -210,9 +217,11 @@ void accuracy(const surge::Comm& world, const std::string& problem, const std::v
     const double step_s = median(step_times);
     if (world.rank() == 0)
       std::printf(
-          "accuracy problem=%s n=%d ranks=%d t=%.6f steps=%ld cfl=%g reps=%d error=%.6e "
-          "step_s=%.6f total_s=%.6f cups=%.6e\n",
-          problem.c_str(), n, world.size(), t_final, steps, cfl, reps, error, step_s,
+          "accuracy problem=%s n=%d ranks=%d t=%.6f steps=%ld cfl=%g reps=%d weno=%s flux=%s "
+          "error=%.6e step_s=%.6f total_s=%.6f cups=%.6e\n",
+          problem.c_str(), n, world.size(), t_final, steps, cfl, reps,
+          scheme.weno == surge::fv::WenoWeights::Z ? "z" : "js",
+          scheme.flux == surge::fv::NumericalFlux::Godunov ? "godunov" : "llf", error, step_s,
           median(total_times), static_cast<double>(n) * steps / step_s);
     std::fflush(stdout);
   }
@@ -224,6 +233,7 @@ int run(const surge::Comm& world, int argc, char** argv) {
   int reps = 3;
   double updates = 1 << 22, t_end = 0.5, cfl = 0.9;
   std::string problem, cells;
+  Scheme scheme;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
@@ -240,15 +250,20 @@ int run(const surge::Comm& world, int argc, char** argv) {
       problem = v;
     else if (a == "--cells")
       cells = v;
+    else if (a == "--weno" && (v == "z" || v == "js"))
+      scheme.weno = v == "z" ? surge::fv::WenoWeights::Z : surge::fv::WenoWeights::JS;
+    else if (a == "--flux" && (v == "godunov" || v == "llf"))
+      scheme.flux = v == "godunov" ? surge::fv::NumericalFlux::Godunov
+                                   : surge::fv::NumericalFlux::LocalLaxFriedrichs;
     else
-      throw std::invalid_argument("unknown option " + a);
+      throw std::invalid_argument("unknown option or value: " + a + " " + v);
   }
   if (reps < 1) throw std::invalid_argument("--reps must be >= 1");
   if (mode == "throughput") {
     throughput(world, reps, updates);
   } else if (mode == "accuracy") {
     if (cells.empty()) throw std::invalid_argument("accuracy needs --cells N1,N2,...");
-    accuracy(world, problem, parse_list(cells), t_end, cfl, reps);
+    accuracy(world, problem, parse_list(cells), t_end, cfl, reps, scheme);
   } else {
     throw std::invalid_argument("unknown mode '" + mode + "' (throughput or accuracy)");
   }

@@ -1,1 +1,0 @@
-// Intentionally empty translation unit for a library folder that has no sources yet.

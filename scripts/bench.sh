@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Benchmarks of surge's scalar-law solver, side by side with PETSc's ts/tutorials/ex9.c.
+# Builds what is missing (surge via scripts/setup.sh, ex9 with mpicc from Debian's
+# libpetsc3.18-dev-examples), runs everything, prints the tables of docs/benchmarks.md.
+#
+#   scripts/bench.sh            build, run everything, print the tables
+#   scripts/bench.sh --tables   only print the tables again from the records of the last run
+# Environment: SURGE_BUILD_DIR (default build), SURGE_JOBS (default: number of cores),
+#   BENCH_T_END (default 0.5: final time of the work-precision problems).
+# All records (one line per measurement) are kept in $SURGE_BUILD_DIR/bench-results.txt.
+# Takes about 5 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=env.sh
+source scripts/env.sh
+
+dir="${SURGE_BUILD_DIR:-build}"
+cores=$(getconf _NPROCESSORS_ONLN)  # not nproc: it follows OMP_NUM_THREADS, set to 1 by env.sh
+jobs="${SURGE_JOBS:-$cores}"
+t_end="${BENCH_T_END:-0.5}"
+
+records="$dir/bench-results.txt"
+tables_only=0
+if [[ "${1:-}" == "--tables" ]]; then
+  tables_only=1
+  [[ -s "$records" ]] || { echo "bench: no records in $records: run scripts/bench.sh first" >&2; exit 1; }
+elif [[ $# -gt 0 ]]; then
+  echo "usage: scripts/bench.sh [--tables]" >&2
+  exit 2
+fi
+
+if ((!tables_only)); then
+# --- build --------------------------------------------------------------------------------
+scripts/setup.sh --no-build
+if [[ ! -f "$dir/CMakeCache.txt" ]]; then
+  SURGE_BUILD_DIR="$dir" scripts/setup.sh
+elif ! grep -q '^SURGE_BUILD_BENCH:BOOL=ON' "$dir/CMakeCache.txt"; then
+  cmake -S . -B "$dir" -DSURGE_BUILD_BENCH=ON >/dev/null
+fi
+cmake --build "$dir" --target bench_burgers -j "$jobs" >"$dir/bench-build.log" 2>&1 || {
+  cat "$dir/bench-build.log"
+  exit 1
+}
+bench="$dir/bench/bench_burgers"
+ex9=$(bench/petsc_ex9.sh build "$dir/bench-ex9")
+
+: >"$records"
+say() { echo "bench: $*" >&2; }
+
+# --- machine --------------------------------------------------------------------------------
+cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+echo "# machine: $cores cores, $cpu; $(uname -sr)"
+echo "# PETSc $(pkg-config --modversion PETSc), $(mpiexec --version 2>&1 | head -1)"
+echo "# started $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- runs -----------------------------------------------------------------------------------
+wp_surge_small="128,256,512,1024,2048"
+wp_surge_sine_large="4096,8192,16384"
+wp_surge_fan_large="4096,8192,16384,32768"
+wp_ex9="1024 2048 4096 8192 16384"
+
+for ranks in 1 2; do
+  say "surge throughput, $ranks rank(s)"
+  mpiexec -n "$ranks" "$bench" throughput --reps 5 >>"$records"
+done
+for problem in sine fan; do
+  say "surge $problem, 1 rank"
+  mpiexec -n 1 "$bench" accuracy --problem "$problem" --cells "$wp_surge_small" --reps 3 \
+    --t-end "$t_end" --cfl 0.9 >>"$records"
+  large=$wp_surge_sine_large
+  [[ $problem == fan ]] && large=$wp_surge_fan_large
+  mpiexec -n 1 "$bench" accuracy --problem "$problem" --cells "$large" --reps 1 \
+    --t-end "$t_end" --cfl 0.9 >>"$records"
+  say "ex9 $problem, 1 rank"
+  for n in $wp_ex9; do bench/petsc_ex9.sh run "$ex9" 1 "$problem" "$n" "$t_end" >>"$records"; done
+  say "surge and ex9 $problem, 2 ranks, 16384 cells"
+  mpiexec -n 2 "$bench" accuracy --problem "$problem" --cells 16384 --reps 1 \
+    --t-end "$t_end" --cfl 0.9 >>"$records"
+  bench/petsc_ex9.sh run "$ex9" 2 "$problem" 16384 "$t_end" >>"$records"
+done
+echo "# finished $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+echo "# records: $records"
+echo
+
+# --- tables ---------------------------------------------------------------------------------
+awk -v t_end="$t_end" '
+function val(line, key,    m) {
+  if (match(line, "(^| )" key "=[^ ]*")) {
+    m = substr(line, RSTART, RLENGTH); sub(/^ /, "", m); sub(/^[^=]*=/, "", m); return m
+  }
+  return ""
+}
+function lg(x) { return log(x) / log(10) }
+# Stepping time surge needs to reach error e (log-log interpolation on its 1-rank curve of
+# problem p); sets PICK_N / PICK_T to the coarsest surge run with error <= e. Returns -1 when e
+# lies below the whole curve, -2 when above it (the coarsest run is already more accurate).
+function surge_time_at(p, e,    k, a, b) {
+  PICK_N = ""; PICK_T = ""
+  for (k = 1; k <= ns[p]; k++) if (se[p, k] <= e) { PICK_N = sn[p, k]; PICK_T = st[p, k]; break }
+  if (ns[p] == 0 || e < se[p, ns[p]]) return -1
+  if (e > se[p, 1]) return -2
+  for (k = 1; k < ns[p]; k++) {
+    a = se[p, k]; b = se[p, k + 1]
+    if (a >= e && e >= b)
+      return 10 ^ (lg(st[p, k]) + (lg(e) - lg(a)) * (lg(st[p, k + 1]) - lg(st[p, k])) / (lg(b) - lg(a)))
+  }
+  return se[p, 1] == e ? st[p, 1] : -1
+}
+{ kind = $1 }
+kind == "throughput" { nt++; tl[nt] = $0 }
+kind == "accuracy" || kind == "ex9" {
+  p = val($0, "problem"); r = val($0, "ranks") + 0; n = val($0, "n") + 0
+  code = kind == "ex9" ? "ex9" : "surge"
+  na++; al[na] = $0; acode[na] = code
+  # + 0: compare as numbers, not as strings
+  if (r == 1 && code == "surge") { ns[p]++; sn[p, ns[p]] = n; se[p, ns[p]] = val($0, "error") + 0; st[p, ns[p]] = val($0, "step_s") + 0 }
+  if (r == 1 && code == "ex9") { ne[p]++; en[p, ne[p]] = n; ee[p, ne[p]] = val($0, "error") + 0; et[p, ne[p]] = val($0, "step_s") + 0 }
+  cups[code, p, r, n] = val($0, "cups")
+}
+END {
+  print "## 1. surge raw throughput: Burgers, WENO5-Z + Godunov + SSP-RK3, inviscid, periodic"
+  print "(fixed steps per repetition, 1 warm-up repetition excluded, median and min of 5)"
+  print ""
+  print "| dim | cells | ranks | steps | median s | min s | Mcell-updates/s (median) | per core |"
+  print "|----:|------:|------:|------:|---------:|------:|-------------------------:|---------:|"
+  for (i = 1; i <= nt; i++) {
+    l = tl[i]
+    cells = val(l, "dim") + 0 == 1 ? val(l, "n") : val(l, "n") "^2"
+    printf "| %s | %s | %s | %s | %.3f | %.3f | %.2f | %.2f |\n", val(l, "dim"), cells, val(l, "ranks"), val(l, "steps"), val(l, "median_s"), val(l, "min_s"), val(l, "cups") / 1e6, val(l, "cups_per_rank") / 1e6
+  }
+  print ""
+  title["sine"] = "smooth advection, u0 = sin(2 pi x), a = 1, periodic on [-1, 1]"
+  title["fan"] = "Burgers rarefaction fan, u0 = -1 | 1 at x = 0, outflow on [-1, 1]"
+  split("sine fan", probs, " ")
+  for (q = 1; q <= 2; q++) {
+    p = probs[q]
+    printf "## 2%s. work-precision, %s, t = %s, 1 rank\n", (q == 1 ? "a" : "b"), title[p], t_end
+    print "(error: mean over cells of |u - exact cell average|, ex9 ||x-x_e||_1; step s: wall time of the time stepping; total s: surge construct+initialize+steps, ex9 whole program)"
+    print ""
+    print "| code | N | steps | error | step s | total s | Mcell-updates/s |"
+    print "|------|--:|------:|------:|-------:|--------:|----------------:|"
+    for (i = 1; i <= na; i++) {
+      l = al[i]
+      if (val(l, "problem") != p || val(l, "ranks") + 0 != 1) continue
+      printf "| %s | %s | %s | %.3e | %.4f | %.4f | %.2f |\n", acode[i], val(l, "n"), val(l, "steps"), val(l, "error"), val(l, "step_s"), val(l, "total_s"), val(l, "cups") / 1e6
+    }
+    print ""
+  }
+  print "## 3. raw cell-updates/s on the same problem, N = 16384 (one update = one cell advanced one full time step)"
+  print "(surge: SSP-RK3, 3 right-hand sides per step; ex9: SSP rks2, 5 right-hand sides per step)"
+  print ""
+  print "| problem | ranks | surge Mcups | ex9 Mcups | surge / ex9 | goal >= 0.5 |"
+  print "|---------|------:|------------:|----------:|------------:|-------------|"
+  g1 = "PASS"
+  for (q = 1; q <= 2; q++) for (r = 1; r <= 2; r++) {
+    p = probs[q]; s = cups["surge", p, r, 16384]; x = cups["ex9", p, r, 16384]
+    if (s == "" || x == "") { g1 = "MISS (missing run)"; continue }
+    s += 0; x += 0; ratio = s / x; v = ratio >= 0.5 ? "PASS" : "MISS"; if (v == "MISS") g1 = "MISS"
+    printf "| %s | %d | %.2f | %.2f | %.2f | %s |\n", p, r, s / 1e6, x / 1e6, ratio, v
+  }
+  print ""
+  print "## 4. goals"
+  print ""
+  printf "- raw cell-updates/s at least half of ex9 (table 3, all four rows): %s\n", g1
+  p = "sine"; E = ee[p, ne[p]]; T = et[p, ne[p]]
+  t = surge_time_at(p, E)
+  if (t == -1) printf "- smooth advection, ex9 error at N=%s is %.3e in %.4f s: surge never reaches it: MISS\n", en[p, ne[p]], E, T
+  else {
+    if (t == -2) { t = st[p, 1]; how = "<= (coarsest run already more accurate)" } else how = "log-log interpolated"
+    printf "- smooth advection: ex9 reaches %.3e at N=%s in %.4f s; surge needs %.4f s (%s), coarsest surge run at least as accurate: N=%s, %.4f s. Ratio ex9/surge %.1f (interpolated), %.1f (run); goal >= 20: %s\n", E, en[p, ne[p]], T, t, how, PICK_N, PICK_T, T / t, T / PICK_T, (T / t >= 20 ? "PASS" : "MISS")
+  }
+  p = "fan"; g3 = ""; cmp = 0
+  printf "- rarefaction fan, surge stepping time at ex9'"'"'s error (no slower than ex9 at equal error):\n"
+  for (k = 1; k <= ne[p]; k++) {
+    E = ee[p, k]; T = et[p, k]; t = surge_time_at(p, E)
+    if (t == -1) { printf "  - ex9 N=%s: error %.3e in %.4f s: below surge'"'"'s finest error (%.3e at N=%s): not compared\n", en[p, k], E, T, se[p, ns[p]], sn[p, ns[p]]; continue }
+    if (t == -2) t = st[p, 1]
+    cmp++; v = t <= T ? "no slower" : "slower"; if (t > T) g3 = "MISS"
+    printf "  - ex9 N=%s: error %.3e in %.4f s; surge %.4f s (interpolated; coarsest surge run with error <= it: N=%s, %.4f s): surge %s, time ratio surge/ex9 %.2f\n", en[p, k], E, T, t, PICK_N, PICK_T, v, t / T
+  }
+  if (cmp == 0) g3 = "MISS (no comparable point)"; else if (g3 == "") g3 = "PASS"
+  printf "  - verdict over the %d compared points: %s\n", cmp, g3
+}' "$records"
