@@ -100,8 +100,8 @@ int run(const surge::Comm& world, int argc, char** argv) {
     return surge::kExitOk;
   }
   if (args.command == "schema") {
-    surge::log::info(surge::config::markdown_reference(surge::root_schema(),
-                                                       "surge configuration reference"));
+    surge::log::info(
+        surge::config::markdown_reference(surge::root_schema(), "surge configuration reference"));
     return surge::kExitOk;
   }
   YAML::Node config = surge::load_config(world, args.config, args.overrides);

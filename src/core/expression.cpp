@@ -44,7 +44,9 @@ double Expression::operator()(const std::vector<double>& values) const {
   return impl_->parser.Eval();
 }
 
-const std::string& Expression::text() const { return impl_->text; }
+const std::string& Expression::text() const {
+  return impl_->text;
+}
 
 std::string check_expression(const std::string& text, const std::vector<std::string>& variables) {
   mu::Parser p;

@@ -11,10 +11,18 @@ namespace surge::config {
 
 // ---------------------------------------------------------------- construction
 
-Schema Schema::integer(std::string doc) { return Schema(Kind::Integer, std::move(doc)); }
-Schema Schema::real(std::string doc) { return Schema(Kind::Real, std::move(doc)); }
-Schema Schema::boolean(std::string doc) { return Schema(Kind::Boolean, std::move(doc)); }
-Schema Schema::string(std::string doc) { return Schema(Kind::String, std::move(doc)); }
+Schema Schema::integer(std::string doc) {
+  return Schema(Kind::Integer, std::move(doc));
+}
+Schema Schema::real(std::string doc) {
+  return Schema(Kind::Real, std::move(doc));
+}
+Schema Schema::boolean(std::string doc) {
+  return Schema(Kind::Boolean, std::move(doc));
+}
+Schema Schema::string(std::string doc) {
+  return Schema(Kind::String, std::move(doc));
+}
 
 Schema Schema::choice(std::vector<std::string> allowed, std::string doc) {
   Schema s(Kind::Choice, std::move(doc));
@@ -34,7 +42,9 @@ Schema Schema::list(Schema item, std::string doc) {
   return s;
 }
 
-Schema Schema::map(std::string doc) { return Schema(Kind::Map, std::move(doc)); }
+Schema Schema::map(std::string doc) {
+  return Schema(Kind::Map, std::move(doc));
+}
 
 Schema Schema::dict(Schema value, std::string doc) {
   Schema s(Kind::Dict, std::move(doc));
@@ -295,8 +305,9 @@ class Resolver {
         vars.insert(vars.end(), ctx_.parameter_names.begin(), ctx_.parameter_names.end());
         std::string problem = check_expression(n.Scalar(), vars);
         if (!problem.empty()) {
-          std::string msg = "invalid expression '" + n.Scalar() + "': " + problem + "; known names: " +
-                            (vars.empty() ? std::string("none") : join(vars, ", "));
+          std::string msg =
+              "invalid expression '" + n.Scalar() + "': " + problem +
+              "; known names: " + (vars.empty() ? std::string("none") : join(vars, ", "));
           error(n, path, msg);
           return {};
         }
@@ -309,8 +320,8 @@ class Resolver {
         }
         auto [lo, hi] = s.length_bounds();
         if (n.size() < lo || n.size() > hi) {
-          error(n, path, "got a list of " + std::to_string(n.size()) + " items, expected " +
-                             s.expected());
+          error(n, path,
+                "got a list of " + std::to_string(n.size()) + " items, expected " + s.expected());
           return {};
         }
         YAML::Node out(YAML::NodeType::Sequence);
@@ -385,7 +396,8 @@ class Resolver {
     }
     YAML::Node type = n["type"];
     if (!type.IsDefined()) {
-      error(n, child(path, "type"), "missing required key, expected one of: " + join(s.allowed(), ", "));
+      error(n, child(path, "type"),
+            "missing required key, expected one of: " + join(s.allowed(), ", "));
       return {};
     }
     const auto& a = s.allowed();
@@ -432,7 +444,9 @@ void reference(const Schema& s, const std::string& path, std::ostringstream& o,
   using K = Schema::Kind;
   for (const auto& [key, sub] : s.keys()) {
     std::string p = path.empty() ? key : path + "." + key;
-    std::string def = sub.is_required() ? "required" : (sub.default_yaml() ? "`" + *sub.default_yaml() + "`" : "optional");
+    std::string def = sub.is_required()
+                          ? "required"
+                          : (sub.default_yaml() ? "`" + *sub.default_yaml() + "`" : "optional");
     o << "| `" << p << "` | " << sub.expected() << " | " << def << " | " << sub.doc() << " |\n";
     if (sub.kind() == K::Map) reference(sub, p, o, typed_sections);
     if (sub.kind() == K::Dict && sub.item()) {

@@ -41,11 +41,11 @@ class Schema {
   static Schema typed(std::vector<std::pair<std::string, Schema>> types, std::string doc);
 
   // Modifiers; each returns *this.
-  Schema& add(std::string key, Schema child);  // Map and Typed only
-  Schema& required();                          // no default: the key must be given
-  Schema& defaults(const std::string& yaml);   // default value written as YAML, e.g. "[64]"
-  Schema& min(double lo, bool open = false);   // Integer, Real: lower bound
-  Schema& max(double hi, bool open = false);   // Integer, Real: upper bound
+  Schema& add(std::string key, Schema child);      // Map and Typed only
+  Schema& required();                              // no default: the key must be given
+  Schema& defaults(const std::string& yaml);       // default value written as YAML, e.g. "[64]"
+  Schema& min(double lo, bool open = false);       // Integer, Real: lower bound
+  Schema& max(double hi, bool open = false);       // Integer, Real: upper bound
   Schema& length(std::size_t lo, std::size_t hi);  // List: item count bounds
 
   Kind kind() const { return kind_; }
@@ -96,7 +96,8 @@ struct ResolveContext {
 YAML::Node resolve(const Schema& schema, const YAML::Node& input, const ResolveContext& ctx);
 
 // The closest of `candidates` to `word` by edit distance, if reasonably close.
-std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates);
+std::optional<std::string> closest(const std::string& word,
+                                   const std::vector<std::string>& candidates);
 
 // A Markdown reference of `schema` (used to generate docs/config-reference.md).
 std::string markdown_reference(const Schema& schema, const std::string& title);

@@ -11,7 +11,7 @@
 namespace surge {
 
 struct Grid {
-  int dim = 1;                       // 1, 2 (or 3)
+  int dim = 1;                        // 1, 2 (or 3)
   std::array<int, 3> cells{1, 1, 1};  // cells per direction; unused directions are 1
   std::array<double, 3> lower{0, 0, 0};
   std::array<double, 3> upper{1, 1, 1};
@@ -28,9 +28,7 @@ struct Grid {
 struct Block {
   std::array<int, 3> offset{0, 0, 0};
   std::array<int, 3> extent{1, 1, 1};
-  std::size_t size() const {
-    return static_cast<std::size_t>(extent[0]) * extent[1] * extent[2];
-  }
+  std::size_t size() const { return static_cast<std::size_t>(extent[0]) * extent[1] * extent[2]; }
 };
 
 // Adds the keys `cells`, `lower`, `upper` (lists of one entry per direction) to a solver's

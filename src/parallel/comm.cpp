@@ -58,7 +58,9 @@ Comm Comm::split_shared() const {
   return c;
 }
 
-void Comm::barrier() const { MPI_Barrier(get()); }
+void Comm::barrier() const {
+  MPI_Barrier(get());
+}
 
 double Comm::allreduce_max(double v) const {
   double out;
@@ -93,7 +95,9 @@ void Comm::bcast(std::string& s, int root) const {
   if (n > 0) MPI_Bcast(s.data(), static_cast<int>(n), MPI_CHAR, root, get());
 }
 
-void Comm::bcast(int& v, int root) const { MPI_Bcast(&v, 1, MPI_INT, root, get()); }
+void Comm::bcast(int& v, int root) const {
+  MPI_Bcast(&v, 1, MPI_INT, root, get());
+}
 
 std::vector<int> Comm::allgather(int v) const {
   std::vector<int> out(static_cast<size_t>(size()));

@@ -1,9 +1,9 @@
 #pragma once
 // Comm: an owning or borrowing handle on an MPI communicator.
 //
-// Everything parallel in surge takes a Comm handed in by its caller; only apps/ names
-// MPI_COMM_WORLD. Communicators created by split()/dup() are freed when the last copy of the
-// handle goes away.
+// Everything parallel in surge takes a Comm handed in by its caller; only the mains in apps/
+// (and tests) name the world communicator. Communicators created by split()/dup() are freed
+// when the last copy of the handle goes away.
 #include <mpi.h>
 
 #include <memory>

@@ -12,12 +12,17 @@ config::Schema layout_schema() {
   using config::Schema;
   Schema s = Schema::map("How the job's ranks are arranged into solver groups and trainers.");
   s.add("ranks_per_simulation",
-        Schema::integer("ranks that run one simulation together (a solver group)").min(1).defaults("1"));
+        Schema::integer("ranks that run one simulation together (a solver group)")
+            .min(1)
+            .defaults("1"));
   s.add("trainer_ranks_per_node",
-        Schema::integer("trainer ranks on each node (ignored by `surge simulate`)").min(0).defaults("1"));
+        Schema::integer("trainer ranks on each node (ignored by `surge simulate`)")
+            .min(0)
+            .defaults("1"));
   s.add("ranks_per_node",
-        Schema::integer("0: detect nodes from shared memory; N > 0: treat each block of N consecutive "
-                        "ranks as a node (to test multi-node layouts on one machine)")
+        Schema::integer(
+            "0: detect nodes from shared memory; N > 0: treat each block of N consecutive "
+            "ranks as a node (to test multi-node layouts on one machine)")
             .min(0)
             .defaults("0"));
   return s;
@@ -57,13 +62,13 @@ Layout::Layout(const Comm& world, const LayoutOptions& opt) : world_rank_(world.
     const int n = static_cast<int>(ranks.size());
     const int solvers = n - tpn;
     if (solvers < rps) {
-      problems << "  node " << node << " has " << n << " ranks: " << tpn
-               << " trainer(s) leave " << std::max(solvers, 0)
+      problems << "  node " << node << " has " << n << " ranks: " << tpn << " trainer(s) leave "
+               << std::max(solvers, 0)
                << " for solvers, fewer than layout.ranks_per_simulation = " << rps << "\n";
     } else if (solvers % rps != 0) {
       problems << "  node " << node << " has " << n << " ranks: " << tpn << " trainer(s) leave "
-               << solvers << " for solvers, not a multiple of layout.ranks_per_simulation = "
-               << rps << " (a solver group may not span nodes)\n";
+               << solvers << " for solvers, not a multiple of layout.ranks_per_simulation = " << rps
+               << " (a solver group may not span nodes)\n";
     }
     const int first_trainer = trainers_;
     for (int i = 0; i < n; ++i) {
@@ -86,8 +91,8 @@ Layout::Layout(const Comm& world, const LayoutOptions& opt) : world_rank_(world.
   if (!problems.str().empty()) {
     std::string msg = problems.str();
     msg.pop_back();
-    throw InputError("layout: the " + std::to_string(size) + " ranks cannot be arranged as asked:\n" +
-                     msg);
+    throw InputError("layout: the " + std::to_string(size) +
+                     " ranks cannot be arranged as asked:\n" + msg);
   }
   const RankPlace& me = self();
   group_ = world.split(me.role == Role::Solver ? me.group : -1, world_rank_);
@@ -116,7 +121,8 @@ std::string Layout::describe() const {
     o << "  node " << n << ":";
     for (int t = 0; t < trainers_; ++t) {
       int r = trainer_world_rank(t);
-      if (table_[static_cast<std::size_t>(r)].node == n) o << " trainer " << t << " = rank " << r << ";";
+      if (table_[static_cast<std::size_t>(r)].node == n)
+        o << " trainer " << t << " = rank " << r << ";";
     }
     for (int g = 0; g < groups_; ++g) {
       auto ranks = group_world_ranks(g);

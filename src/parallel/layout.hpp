@@ -48,8 +48,8 @@ class Layout {
   int trainer_world_rank(int t) const;
   std::vector<int> group_world_ranks(int g) const;
 
-  const Comm& group_comm() const { return group_; }      // my solver group (solver ranks)
-  const Comm& solvers_comm() const { return solvers_; }  // every solver rank
+  const Comm& group_comm() const { return group_; }             // my solver group (solver ranks)
+  const Comm& solvers_comm() const { return solvers_; }         // every solver rank
   const Comm& trainers_comm() const { return trainers_comm_; }  // every trainer rank
   // A multi-line description for the start-up log.
   std::string describe() const;

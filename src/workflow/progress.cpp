@@ -163,8 +163,8 @@ std::vector<SimulationReport> Progress::finish() {
     int n;
     std::memcpy(&n, s.data() + p, sizeof n);
     p += sizeof n;
-    all.push_back(unpack(std::vector<char>(s.begin() + static_cast<long>(p),
-                                           s.begin() + static_cast<long>(p) + n)));
+    all.push_back(unpack(
+        std::vector<char>(s.begin() + static_cast<long>(p), s.begin() + static_cast<long>(p) + n)));
     p += static_cast<std::size_t>(n);
   }
   return all;

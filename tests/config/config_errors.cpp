@@ -53,8 +53,8 @@ TEST_P(BadConfig, ReportsEveryExpectedMessage) {
     FAIL() << file << " was accepted";
   } catch (const surge::InputError& e) {
     const std::string msg = e.what();
-    for (const auto& x : expected) EXPECT_NE(msg.find(x), std::string::npos)
-        << "expected to find\n  " << x << "\nin\n" << msg;
+    for (const auto& x : expected)
+      EXPECT_NE(msg.find(x), std::string::npos) << "expected to find\n  " << x << "\nin\n" << msg;
   }
 }
 

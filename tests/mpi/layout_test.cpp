@@ -1,8 +1,9 @@
+#include "parallel/layout.hpp"
+
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
 #include "parallel/collective.hpp"
-#include "parallel/layout.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -51,8 +52,7 @@ TEST(Layout, TrainersArePairedOnTheirOwnNode) {
     if (t[r].role == Role::Solver)
       EXPECT_EQ(t[l.trainer_world_rank(t[r].trainer)].node, t[r].node) << "rank " << r;
   EXPECT_EQ(l.trainers_comm().null(), t[world.rank()].role != Role::Trainer);
-  EXPECT_NE(l.describe().find("group 1 = ranks 3 -> trainer 1"), std::string::npos)
-      << l.describe();
+  EXPECT_NE(l.describe().find("group 1 = ranks 3 -> trainer 1"), std::string::npos) << l.describe();
 }
 
 TEST(Layout, OneTrainerServesSeveralGroupsOfItsNode) {
@@ -60,8 +60,7 @@ TEST(Layout, OneTrainerServesSeveralGroupsOfItsNode) {
   if (world.size() != 4) GTEST_SKIP() << "needs 4 ranks";
   Layout l(world, LayoutOptions{1, 1, 4});  // one node: 1 trainer, 3 groups
   EXPECT_EQ(l.groups(), 3);
-  for (int g = 0; g < 3; ++g)
-    EXPECT_EQ(l.table()[l.group_world_ranks(g)[0]].trainer, 0);
+  for (int g = 0; g < 3; ++g) EXPECT_EQ(l.table()[l.group_world_ranks(g)[0]].trainer, 0);
 }
 
 TEST(Layout, ImpossibleLayoutsFailOnEveryRank) {

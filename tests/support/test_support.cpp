@@ -1,13 +1,15 @@
 #include "support/test_support.hpp"
 
-#include <cstdlib>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace surge::test {
 
-Comm world() { return Comm::borrow(MPI_COMM_WORLD); }
+Comm world() {
+  return Comm::borrow(MPI_COMM_WORLD);
+}
 
 std::string source_path(const std::string& relative) {
   const char* root = std::getenv("SURGE_SOURCE_DIR");
