@@ -8,7 +8,7 @@
 # Environment: SURGE_BUILD_DIR (default build), SURGE_JOBS (default: number of cores),
 #   BENCH_T_END (default 0.5: final time of the work-precision problems).
 # All records (one line per measurement) are kept in $SURGE_BUILD_DIR/bench-results.txt.
-# Takes about 5 minutes on 2 cores.
+# Takes about 3 minutes on 2 cores (figures in docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=env.sh

@@ -252,7 +252,7 @@ class Resolver {
           mismatch(s, n, path);
           return {};
         }
-        return YAML::Node(v);
+        return YAML::Node(n.Scalar());  // the text as written (checked), not a re-encoding
       }
       case K::Real: {
         double v = 0;
@@ -264,7 +264,8 @@ class Resolver {
           mismatch(s, n, path);
           return {};
         }
-        return YAML::Node(v);
+        // Keep the text as written: re-encoding a double prints 0.1 as 0.10000000000000001.
+        return YAML::Node(n.Scalar());
       }
       case K::Boolean: {
         bool v = false;
@@ -300,7 +301,7 @@ class Resolver {
           return {};
         }
         double v = 0;
-        if (YAML::convert<double>::decode(n, v)) return YAML::Node(v);
+        if (YAML::convert<double>::decode(n, v)) return YAML::Node(n.Scalar());
         std::vector<std::string> vars = s.variables();
         vars.insert(vars.end(), ctx_.parameter_names.begin(), ctx_.parameter_names.end());
         std::string problem = check_expression(n.Scalar(), vars);

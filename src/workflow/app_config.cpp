@@ -2,9 +2,11 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "grid/grid.hpp"
 #include "parallel/collective.hpp"
 #include "parallel/layout.hpp"
 #include "solvers/solver.hpp"
+#include "study/initial_condition.hpp"
 #include "study/study.hpp"
 
 namespace surge {
@@ -45,11 +47,22 @@ config::Schema root_schema() {
   return s;
 }
 
+void check_inputs(const YAML::Node& config) {
+  Study study(config["study"]);
+  const YAML::Node solver = config["solver"];
+  make_initial_condition(solver["initial_condition"], study.spec(0),
+                         grid_from_config(solver["parameters"]));
+}
+
 YAML::Node load_config(const Comm& world, const std::string& file,
                        const std::vector<std::string>& overrides) {
   std::string text;
   agree_on_input(world, [&] {
-    if (world.rank() == 0) text = config::emit(config::load(file, overrides, root_schema()));
+    if (world.rank() == 0) {
+      YAML::Node resolved = config::load(file, overrides, root_schema());
+      check_inputs(resolved);
+      text = config::emit(resolved);
+    }
   });
   world.bcast(text, 0);
   return YAML::Load(text);

@@ -49,7 +49,7 @@ TEST_P(BadConfig, ReportsEveryExpectedMessage) {
   const auto expected = expectations(file);
   ASSERT_FALSE(expected.empty()) << file << " has no '# expect:' line";
   try {
-    surge::config::load(file, {}, surge::root_schema());
+    surge::check_inputs(surge::config::load(file, {}, surge::root_schema()));
     FAIL() << file << " was accepted";
   } catch (const surge::InputError& e) {
     const std::string msg = e.what();
