@@ -140,7 +140,8 @@ std::string Schema::expected() const {
         n = std::to_string(len_lo_) + " to " + std::to_string(len_hi_) + " ";
       else if (len_lo_ > 0)
         n = "at least " + std::to_string(len_lo_) + " ";
-      return "a list of " + n + "items, each " + item_->expected();
+      const bool one = len_hi_ == 1 || (len_lo_ == 1 && len_hi_ == static_cast<std::size_t>(-1));
+      return "a list of " + n + (one ? "item" : "items") + ", each " + item_->expected();
     }
     case Kind::Map:
     case Kind::Dict:
