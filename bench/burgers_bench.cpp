@@ -106,8 +106,8 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-surge::ScalarLawOptions options(int dim, int n, ExactAverages::Kind kind, double cfl,
-                                double t_end, const Scheme& scheme = Scheme{}) {
+surge::ScalarLawOptions options(int dim, int n, ExactAverages::Kind kind, double cfl, double t_end,
+                                const Scheme& scheme = Scheme{}) {
   surge::ScalarLawOptions o;
   const bool advect = kind == ExactAverages::Kind::Sine;
   o.equation = advect ? surge::ScalarLawOptions::Equation::Advection
@@ -195,7 +195,8 @@ void accuracy(const surge::Comm& world, const std::string& problem, const std::v
       std::unique_ptr<surge::ScalarLawSolver> solver;
       double step_s = 0.0;
       const double total_s = timed(world, [&] {
-        solver = std::make_unique<surge::ScalarLawSolver>(world, options(1, n, kind, cfl, t_end, scheme));
+        solver = std::make_unique<surge::ScalarLawSolver>(world,
+                                                          options(1, n, kind, cfl, t_end, scheme));
         solver->initialize(surge::SimulationSpec{});
         step_s = timed(world, [&] {
           while (t_end - solver->time() > 1e-12 * t_end) solver->step(t_end - solver->time());

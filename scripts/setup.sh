@@ -41,7 +41,7 @@ fi
 
 ((build)) || exit 0
 dir="${SURGE_BUILD_DIR:-build}"
-jobs="${SURGE_JOBS:-$(nproc)}"
+jobs="${SURGE_JOBS:-$(getconf _NPROCESSORS_ONLN)}"
 echo "setup: configuring and building into $dir/ ($jobs jobs)"
 mkdir -p "$dir"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir/configure.log" 2>&1 || {

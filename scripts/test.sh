@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-ctest --test-dir "${SURGE_BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"
+ctest --test-dir "${SURGE_BUILD_DIR:-build}" --output-on-failure -j "$(getconf _NPROCESSORS_ONLN)" "$@"
