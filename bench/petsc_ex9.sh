@@ -27,9 +27,13 @@ case "${1:-}" in
     src="$ex9_src_dir/ex9.c"
     [[ -f "$src" ]] || { echo "petsc_ex9: $src not found (install libpetsc3.18-dev-examples)" >&2; exit 1; }
     mkdir -p "$out"
-    if [[ ! -x "$out/ex9" || "$src" -nt "$out/ex9" ]]; then
-      # shellcheck disable=SC2046
-      mpicc -O3 -o "$out/ex9" "$src" $(pkg-config --cflags --libs PETSc) -lm >&2
+    # The same optimisation flags as surge's own build (SURGE_BENCH_CFLAGS, set by bench.sh
+    # from the surge build's SURGE_NATIVE), so neither code gets an instruction set the other lacks.
+    flags="${SURGE_BENCH_CFLAGS:--O3}"
+    if [[ ! -x "$out/ex9" || "$src" -nt "$out/ex9" || "$(cat "$out/ex9.flags" 2>/dev/null)" != "$flags" ]]; then
+      # shellcheck disable=SC2046,SC2086
+      mpicc $flags -o "$out/ex9" "$src" $(pkg-config --cflags --libs PETSc) -lm >&2
+      echo "$flags" >"$out/ex9.flags"
     fi
     echo "$out/ex9"
     ;;

@@ -42,6 +42,11 @@ cmake --build "$dir" --target bench_burgers -j "$jobs" >"$dir/bench-build.log" 2
   exit 1
 }
 bench="$dir/bench/bench_burgers"
+if grep -q "^SURGE_NATIVE:BOOL=ON" "$dir/CMakeCache.txt" 2>/dev/null; then
+  export SURGE_BENCH_CFLAGS="-O3 -march=native"
+else
+  export SURGE_BENCH_CFLAGS="-O3"
+fi
 ex9=$(bench/petsc_ex9.sh build "$dir/bench-ex9")
 
 : >"$records"

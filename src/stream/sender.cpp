@@ -1,6 +1,7 @@
 #include "stream/sender.hpp"
 
 #include <climits>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -80,12 +81,12 @@ void Sender::wait_oldest() {
 void Sender::send(const Snapshot& s) {
   if (finished_)
     throw RuntimeError("stream sender: send() after finish() (simulation " +
-                       std::to_string(s.meta.simulation) + ", step " +
-                       std::to_string(s.meta.step) + ")");
+                       std::to_string(s.meta.simulation) + ", step " + std::to_string(s.meta.step) +
+                       ")");
   if (std::string p = snapshot_problem(s); !p.empty())
     throw RuntimeError("stream sender: snapshot of simulation " +
-                       std::to_string(s.meta.simulation) + ", step " +
-                       std::to_string(s.meta.step) + ": " + p);
+                       std::to_string(s.meta.simulation) + ", step " + std::to_string(s.meta.step) +
+                       ": " + p);
   const std::int64_t serial = stats_.produced++;
   complete_some();
   post_queued();

@@ -74,9 +74,9 @@ class Sender {
   int tag_;
   StreamOptions options_;
   SenderStats stats_;
-  std::deque<Posted> posted_;                // handed to MPI, in posting order
-  std::deque<std::vector<char>> queue_;      // packed, not yet handed to MPI, oldest first
-  std::vector<std::vector<char>> spare_;     // buffers of completed or dropped messages
+  std::deque<Posted> posted_;             // handed to MPI, in posting order
+  std::deque<std::vector<char>> queue_;   // packed, not yet handed to MPI, oldest first
+  std::vector<std::vector<char>> spare_;  // buffers of completed or dropped messages
   bool finished_ = false;
 };
 

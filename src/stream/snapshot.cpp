@@ -103,8 +103,8 @@ WireHeader header_of(const Snapshot& s) {
 
 std::string snapshot_problem(const Snapshot& s) {
   if (s.meta.fields.size() > static_cast<std::size_t>(kMaxFields))
-    return std::to_string(s.meta.fields.size()) + " fields (at most " +
-           std::to_string(kMaxFields) + ")";
+    return std::to_string(s.meta.fields.size()) + " fields (at most " + std::to_string(kMaxFields) +
+           ")";
   if (s.meta.parameters.size() > static_cast<std::size_t>(kMaxParameters))
     return std::to_string(s.meta.parameters.size()) + " parameter values (at most " +
            std::to_string(kMaxParameters) + ")";
@@ -188,7 +188,8 @@ std::string unpack(const char* data, std::size_t size, WireMessage& out) {
   }
   if (std::string p = header_problem(h); !p.empty()) return p;
   if (h.names_bytes < 0) return "negative size of the field names";
-  const std::size_t expected = sizeof h + sizeof(double) * static_cast<std::size_t>(h.parameter_count) +
+  const std::size_t expected = sizeof h +
+                               sizeof(double) * static_cast<std::size_t>(h.parameter_count) +
                                static_cast<std::size_t>(h.names_bytes) +
                                sizeof(double) * static_cast<std::size_t>(h.payload_count);
   if (size != expected) {

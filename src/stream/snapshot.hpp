@@ -19,12 +19,12 @@ namespace surge::stream {
 
 // What identifies a state of one simulation of the ensemble, shared by Snapshot and Sample.
 struct SnapshotMeta {
-  long long simulation = 0;        // simulation id in the study
-  long long step = 0;              // solver steps taken so far
-  double time = 0;                 // simulated time
-  std::vector<double> parameters;  // sampled parameter values, in the study's order
-  std::vector<std::string> fields; // field names, in the order of the values
-  Grid grid;                       // global shape (dim, cells) and geometry
+  long long simulation = 0;         // simulation id in the study
+  long long step = 0;               // solver steps taken so far
+  double time = 0;                  // simulated time
+  std::vector<double> parameters;   // sampled parameter values, in the study's order
+  std::vector<std::string> fields;  // field names, in the order of the values
+  Grid grid;                        // global shape (dim, cells) and geometry
 };
 
 // One rank's piece of a state: `values` holds every field's values on `block`, field after

@@ -12,7 +12,7 @@
 #include "core/error.hpp"
 #include "core/expression.hpp"
 #include "study/gauss_legendre.hpp"
-#include "study/random.hpp"
+#include "core/random.hpp"
 #include "study/random_fourier.hpp"
 
 namespace surge {
@@ -208,7 +208,7 @@ class Hdf5Condition : public InitialCondition {
 RandomFourier::RandomFourier(const Grid& grid, std::uint64_t seed, int modes, int max_wavenumber,
                              double amplitude, double offset)
     : offset_(offset) {
-  study_detail::SplitMix64 rng(seed);
+  rng::SplitMix64 rng(seed);
   modes_.resize(modes);
   for (FourierMode& mode : modes_) {
     if (grid.dim == 1) {

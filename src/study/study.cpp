@@ -11,14 +11,14 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
-#include "study/random.hpp"
+#include "core/random.hpp"
 
 namespace surge {
 
 namespace {
 
-using study_detail::hash2;
-using study_detail::SplitMix64;
+using rng::hash2;
+using rng::SplitMix64;
 
 enum class Distribution { Uniform, LogUniform, Choice, Constant };
 
@@ -199,7 +199,7 @@ std::uint64_t read_seed(const YAML::Node& node) {
 
 std::vector<std::vector<double>> sample_random(std::uint64_t seed, int n, int dims) {
   std::vector<std::vector<double>> u(n, std::vector<double>(dims));
-  const std::uint64_t stream = hash2(seed, study_detail::kTagRandomSampler);
+  const std::uint64_t stream = hash2(seed, rng::kTagRandomSampler);
   for (int i = 0; i < n; ++i) {
     SplitMix64 rng(hash2(stream, static_cast<std::uint64_t>(i)));
     for (int d = 0; d < dims; ++d) u[i][d] = rng.uniform();
@@ -209,7 +209,7 @@ std::vector<std::vector<double>> sample_random(std::uint64_t seed, int n, int di
 
 std::vector<std::vector<double>> sample_latin_hypercube(std::uint64_t seed, int n, int dims) {
   std::vector<std::vector<double>> u(n, std::vector<double>(dims));
-  SplitMix64 rng(hash2(seed, study_detail::kTagLatinHypercube));
+  SplitMix64 rng(hash2(seed, rng::kTagLatinHypercube));
   const double below_one = std::nextafter(1.0, 0.0);
   std::vector<int> stratum(n);
   for (int d = 0; d < dims; ++d) {
@@ -360,7 +360,7 @@ SimulationSpec Study::spec(int id) const {
   s.id = id;
   s.parameter_names = names_;
   s.parameter_values = values_[id];
-  s.seed = hash2(hash2(seed_, study_detail::kTagSimulationSeed), static_cast<std::uint64_t>(id));
+  s.seed = hash2(hash2(seed_, rng::kTagSimulationSeed), static_cast<std::uint64_t>(id));
   return s;
 }
 

@@ -15,8 +15,8 @@ namespace {
 constexpr std::uint64_t kTagTrainingBuffer = 0x7472626675660004ULL;
 
 // Smallest seen count v with at least ceil(q * total) samples at or below v (nearest rank).
-std::uint64_t quantile(const std::map<std::uint64_t, std::uint64_t>& histogram,
-                       std::uint64_t total, double q) {
+std::uint64_t quantile(const std::map<std::uint64_t, std::uint64_t>& histogram, std::uint64_t total,
+                       double q) {
   const auto rank = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total))));
   std::uint64_t cumulative = 0;
@@ -94,7 +94,7 @@ BufferOptions buffer_options(const YAML::Node& section) {
 }
 
 Buffer::Buffer(const BufferOptions& options)
-    : options_(options), rng_(study_detail::hash2(options.seed, kTagTrainingBuffer)) {
+    : options_(options), rng_(rng::hash2(options.seed, kTagTrainingBuffer)) {
   if (options_.capacity < 1) {
     throw InputError("training.buffer.capacity: " + std::to_string(options_.capacity) +
                      " is too small; expected an integer >= 1");
@@ -130,7 +130,9 @@ void Buffer::insert_locked(Sample&& sample) {
   ++counters_.evicted;
 }
 
-void Buffer::retire_locked(const Slot& slot) { ++retired_seen_[slot.seen]; }
+void Buffer::retire_locked(const Slot& slot) {
+  ++retired_seen_[slot.seen];
+}
 
 std::vector<SamplePtr> Buffer::serve_locked(std::size_t n) {
   std::vector<SamplePtr> out;

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "core/schema.hpp"
-#include "study/random.hpp"
+#include "core/random.hpp"
 
 namespace surge::train {
 
@@ -81,7 +81,7 @@ struct SeenSummary {
   std::uint64_t samples = 0;  // == received
   std::uint64_t min = 0, max = 0;
   double mean = 0;
-  std::uint64_t median = 0, p90 = 0;             // nearest-rank quantiles
+  std::uint64_t median = 0, p90 = 0;                 // nearest-rank quantiles
   std::map<std::uint64_t, std::uint64_t> histogram;  // seen count -> number of samples
 };
 
@@ -169,7 +169,7 @@ class Buffer {
   // Reservoir only: a permutation of the slot indices, partially reshuffled by each batch so
   // that a batch is a uniform draw without repetition in O(n).
   std::vector<std::size_t> order_;
-  study_detail::SplitMix64 rng_;
+  rng::SplitMix64 rng_;
   Counters counters_;
   std::map<std::uint64_t, std::uint64_t> retired_seen_;  // seen counts of samples gone
   bool closed_ = false;

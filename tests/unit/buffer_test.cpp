@@ -4,6 +4,8 @@
 // Statistical checks use fixed seeds (so they are reproducible, not flaky) and thresholds at
 // p = 1e-3: a correct buffer fails one with probability about 1e-3 per seed set, a biased one
 // (e.g. a modulo or off-by-one in the draws) fails by orders of magnitude.
+#include "train/buffer.hpp"
+
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -12,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <future>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <set>
@@ -22,7 +25,6 @@
 
 #include "core/error.hpp"
 #include "core/schema.hpp"
-#include "train/buffer.hpp"
 
 namespace surge::train {
 namespace {
@@ -79,7 +81,9 @@ TEST(BufferSchema, DefaultsAreAReservoirOfAThousandWithWatermarkAHundred) {
   EXPECT_EQ(o.capacity, 1000u);
   EXPECT_EQ(o.watermark, 100u);
   EXPECT_EQ(o.seed, 0u);
-  for (const auto& [key, child] : buffer_schema().keys()) EXPECT_FALSE(child.doc().empty()) << key;
+  const config::Schema schema = buffer_schema();  // keys() refers into it: keep it alive
+  EXPECT_FALSE(schema.doc().empty());
+  for (const auto& [key, child] : schema.keys()) EXPECT_FALSE(child.doc().empty()) << key;
   const BufferOptions f =
       buffer_options(resolve_buffer("{policy: firo, capacity: 8, watermark: 8, seed: 3}"));
   EXPECT_EQ(f.policy, BufferPolicy::firo);
@@ -107,10 +111,10 @@ TEST(BufferSchema, WatermarkAboveCapacityNamesTheKeyAndBothValues) {
   EXPECT_NE(message.find("training.buffer.watermark"), std::string::npos) << message;
   EXPECT_NE(message.find("25"), std::string::npos) << message;
   EXPECT_NE(message.find("10"), std::string::npos) << message;
-  EXPECT_THROW(Buffer(options(BufferPolicy::fifo, 4, 5)), InputError);
-  EXPECT_THROW(Buffer(options(BufferPolicy::fifo, 4, 0)), InputError);
-  EXPECT_THROW(Buffer(options(BufferPolicy::fifo, 0, 1)), InputError);
-  EXPECT_NO_THROW(Buffer(options(BufferPolicy::fifo, 4, 4)));
+  EXPECT_THROW(Buffer{options(BufferPolicy::fifo, 4, 5)}, InputError);
+  EXPECT_THROW(Buffer{options(BufferPolicy::fifo, 4, 0)}, InputError);
+  EXPECT_THROW(Buffer{options(BufferPolicy::fifo, 0, 1)}, InputError);
+  EXPECT_NO_THROW(Buffer{options(BufferPolicy::fifo, 4, 4)});
 }
 
 // ----------------------------------------------------------------------------------- fifo
@@ -348,6 +352,7 @@ TEST(BufferDistribution, FiroDrawsAreUniform) {
   for (std::uint64_t seed = 0; seed < kSeeds; ++seed) {
     Buffer buffer(options(BufferPolicy::firo, kC, kC, seed));
     put_all(buffer, 0, kC);
+    buffer.close();  // below the watermark after the first draw: only a closed buffer drains
     for (std::size_t position = 0; position < kC; ++position) {
       const auto batch = buffer.batch(1);
       ASSERT_EQ(batch.size(), 1u);
@@ -386,8 +391,7 @@ TEST(BufferDistribution, ReservoirSurvivalFollowsTheReplacementLaw) {
   const double T = static_cast<double>(kSeeds);
   double sum_z2 = 0, old_fraction = 0, old_expected = 0;
   for (std::size_t k = 0; k < kM; ++k) {
-    const double p =
-        std::pow(1.0 - 1.0 / kC, static_cast<double>(kM - std::max(kC, k + 1)));
+    const double p = std::pow(1.0 - 1.0 / kC, static_cast<double>(kM - std::max(kC, k + 1)));
     const double f = static_cast<double>(present[k]) / T;
     if (k < kM / 2) {
       old_fraction += f / kC;

@@ -1,5 +1,5 @@
 #pragma once
-// Small, portable random numbers for the study (private to src/study).
+// Small, portable random numbers (study sampling, initial conditions, training buffers).
 //
 // The standard library's distributions are implementation-defined, so the same seed would give
 // different ensembles with libstdc++ and libc++. Everything here is specified bit for bit:
@@ -7,7 +7,7 @@
 // built from the top 53 bits, integers by rejection.
 #include <cstdint>
 
-namespace surge::study_detail {
+namespace surge::rng {
 
 // The SplitMix64 output function: a bijection of 64-bit words with good avalanche.
 inline std::uint64_t mix64(std::uint64_t z) {
@@ -58,4 +58,4 @@ class SplitMix64 {
   std::uint64_t state_;
 };
 
-}  // namespace surge::study_detail
+}  // namespace surge::rng
