@@ -4,7 +4,8 @@ function(surge_target_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
   if(SURGE_NATIVE)
     # surge is built where it runs (scripts/setup.sh); vector units are most of a core's speed.
-    # Results do not change: ISO C++ mode keeps floating-point contraction off (no FMA fusing).
-    target_compile_options(${target} PRIVATE -march=native)
+    # No fused multiply-adds: GCC would contract a*b + c differently in vector and scalar code,
+    # and results would then depend on the machine the build ran on.
+    target_compile_options(${target} PRIVATE -march=native -ffp-contract=off)
   endif()
 endfunction()
