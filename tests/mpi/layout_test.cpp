@@ -48,9 +48,11 @@ TEST(Layout, TrainersArePairedOnTheirOwnNode) {
   EXPECT_EQ(t[2].role, Role::Trainer);
   EXPECT_EQ(t[1].role, Role::Solver);
   EXPECT_EQ(t[3].role, Role::Solver);
-  for (int r = 0; r < 4; ++r)
-    if (t[r].role == Role::Solver)
+  for (int r = 0; r < 4; ++r) {
+    if (t[r].role == Role::Solver) {
       EXPECT_EQ(t[l.trainer_world_rank(t[r].trainer)].node, t[r].node) << "rank " << r;
+    }
+  }
   EXPECT_EQ(l.trainers_comm().null(), t[world.rank()].role != Role::Trainer);
   EXPECT_NE(l.describe().find("group 1 = ranks 3 -> trainer 1"), std::string::npos) << l.describe();
 }
