@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "parallel/comm.hpp"
 #include "workflow/app_config.hpp"
+#include "workflow/run.hpp"
 #include "workflow/simulate.hpp"
 
 namespace {
@@ -23,13 +24,16 @@ Train neural surrogates of PDEs online, in one MPI job (run under mpirun or srun
 commands:
   validate CONFIG      check CONFIG and print it fully resolved (defaults filled in)
   simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file)
+  run CONFIG           run the ensemble and train its surrogate online, streaming the
+                       snapshots in memory to the trainer ranks (output.directory)
   schema               print the configuration reference (Markdown)
   help                 print this text
 
 options:
   --set KEY.PATH=VALUE   override one configuration key (repeatable), e.g.
                          --set study.seed=7 --set solver.parameters.cells=[512]
-  --overwrite            (simulate) replace an existing output file once the new one is complete
+  --overwrite            (simulate, run) replace an existing output file or directory once the
+                         new one is complete
   -h, --help             print this text
   --version              print the version
 
@@ -69,23 +73,24 @@ Args parse(int argc, char** argv) {
   }
   if (positional.empty()) throw surge::InputError("no command given (see surge --help)");
   a.command = positional[0];
-  const std::vector<std::string> known{"validate", "simulate", "schema", "help"};
+  const std::vector<std::string> known{"validate", "simulate", "run", "schema", "help"};
   bool ok = false;
   for (const auto& k : known) ok = ok || a.command == k;
   if (!ok) {
     std::string msg = "unknown command '" + a.command + "'";
     if (auto c = surge::config::closest(a.command, known)) msg += " (did you mean '" + *c + "'?)";
-    throw surge::InputError(msg + "; commands: validate, simulate, schema, help");
+    throw surge::InputError(msg + "; commands: validate, simulate, run, schema, help");
   }
-  const bool needs_config = a.command == "validate" || a.command == "simulate";
+  const bool needs_config =
+      a.command == "validate" || a.command == "simulate" || a.command == "run";
   if (needs_config && positional.size() < 2)
     throw surge::InputError("'" + a.command + "' needs a CONFIG file (surge " + a.command +
                             " CONFIG)");
   if (positional.size() > (needs_config ? 2u : 1u))
     throw surge::InputError("unexpected argument '" + positional.back() + "'");
   if (needs_config) a.config = positional[1];
-  if (a.overwrite && a.command != "simulate")
-    throw surge::InputError("--overwrite applies to 'simulate' only");
+  if (a.overwrite && a.command != "simulate" && a.command != "run")
+    throw surge::InputError("--overwrite applies to 'simulate' and 'run' only");
   return a;
 }
 
@@ -108,6 +113,12 @@ int run(const surge::Comm& world, int argc, char** argv) {
   if (args.command == "validate") {
     surge::log::info("# " + args.config + ": valid. Resolved configuration:\n" +
                      surge::config::emit(config));
+    return surge::kExitOk;
+  }
+  if (args.command == "run") {
+    surge::RunOptions opt;
+    opt.overwrite = args.overwrite;
+    surge::run(world, config, opt);
     return surge::kExitOk;
   }
   surge::SimulateOptions opt;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -470,13 +471,19 @@ std::string markdown_reference(const Schema& schema, const std::string& title) {
   o << "| key | expected | default | meaning |\n|---|---|---|---|\n";
   std::vector<std::pair<std::string, const Schema*>> typed;
   reference(schema, "", o, typed);
+  // The same typed section can hang below several types of its parent (every solver type has
+  // an initial_condition): it is described once.
+  std::set<std::string> written;
   for (std::size_t i = 0; i < typed.size(); ++i) {
     const auto [path, s] = typed[i];  // a copy: the loop appends to `typed`
     for (const auto& [name, body] : s->types()) {
-      o << "\n## `" << path << ".type: " << name << "`\n\n" << body.doc() << "\n\n";
-      o << "| key | expected | default | meaning |\n|---|---|---|---|\n";
+      std::ostringstream section;
+      section << "\n## `" << path << ".type: " << name << "`\n\n" << body.doc() << "\n\n";
+      section << "| key | expected | default | meaning |\n|---|---|---|---|\n";
       std::vector<std::pair<std::string, const Schema*>> nested;
-      reference(body, path, o, nested);
+      reference(body, path, section, nested);
+      if (!written.insert(section.str()).second) continue;
+      o << section.str();
       typed.insert(typed.end(), nested.begin(), nested.end());
     }
   }

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "models/fno.hpp"
 #include "models/mlp.hpp"
+#include "models/torchscript.hpp"
 
 namespace surge::models {
 
@@ -27,6 +28,8 @@ const std::vector<ModelEntry>& model_registry() {
        &mlp::schema, &mlp::create},
       {"fno1d", "1D Fourier neural operator (Li et al. 2021); applies to other grid sizes",
        &fno1d::schema, &fno1d::create},
+      {"torchscript", "your own architecture: a TorchScript file saved with torch.jit.save",
+       &torchscript::schema, &torchscript::create},
   };
   return entries;
 }

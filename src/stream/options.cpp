@@ -7,15 +7,8 @@ namespace surge::stream {
 config::Schema stream_schema() {
   using config::Schema;
   Schema s = Schema::map(
-      "How solver ranks stream snapshots in memory (MPI, no files) to the trainer rank of their "
-      "node.");
-  s.add("every",
-        Schema::real("simulated time between two snapshots of a simulation: the solver lands on "
-                     "t = 0, every, 2 every, ... (and the final time) and sends the state at "
-                     "each of them; it is a time, not a number of steps, so the sampling of a "
-                     "simulation does not depend on its time step")
-            .min(0, true)
-            .defaults("0.01"));
+      "How solver ranks stream snapshots (taken every output.every of simulated time) in memory "
+      "(MPI, no files) to the trainer rank of their node (surge run).");
   s.add("max_in_flight",
         Schema::integer("messages a solver rank may have handed to MPI and not yet seen "
                         "delivered; each holds one packed snapshot in memory")
@@ -40,7 +33,6 @@ config::Schema stream_schema() {
 
 StreamOptions stream_options(const YAML::Node& section) {
   StreamOptions o;
-  o.every = section["every"].as<double>();
   o.max_in_flight = section["max_in_flight"].as<int>();
   o.backpressure = section["backpressure"].as<std::string>() == "drop_oldest"
                        ? Backpressure::DropOldest

@@ -1,6 +1,6 @@
 #pragma once
-// Options of the `stream:` section: how often solver ranks send snapshots and what a sender
-// does when its trainer falls behind.
+// Options of the `stream:` section: what a sender does when its trainer falls behind. (How
+// often snapshots are taken is `output.every`, shared with surge simulate.)
 #include <yaml-cpp/yaml.h>
 
 #include "core/schema.hpp"
@@ -13,7 +13,6 @@ enum class Backpressure {
 };
 
 struct StreamOptions {
-  double every = 0.01;  // simulated time between two snapshots of a simulation
   int max_in_flight = 4;
   Backpressure backpressure = Backpressure::Block;
   int queue = 16;  // drop_oldest only

@@ -280,7 +280,42 @@ config::Schema study_schema() {
                                       "Parameters by name, in declaration order (usable in "
                                       "expressions)")
                              .defaults("{}"));
+  study.add(
+      "validation",
+      Schema::map("Held-out simulations for validation (surge run): drawn from the same "
+                  "parameter distributions with their own seed and sampler, streamed before the "
+                  "training simulations and never put in the training buffer")
+          .add("simulations", Schema::integer("Number of held-out simulations (0: no validation)")
+                                  .min(0)
+                                  .defaults("0"))
+          .add("seed", Schema::integer("Seed of the held-out simulations; must differ from "
+                                       "study.seed, or their initial conditions would repeat "
+                                       "those of the training simulations")
+                           .min(0)
+                           .defaults("1"))
+          .add("sampler", Schema::choice({"random", "latin_hypercube", "sobol", "halton"},
+                                         "How their parameters are drawn (see study.sampler)")
+                              .defaults("random")));
   return study;
+}
+
+std::optional<Study> validation_study(const YAML::Node& study) {
+  const YAML::Node v = study["validation"];
+  if (!v || !v["simulations"] || v["simulations"].as<long long>() == 0) return std::nullopt;
+  if (read_seed(v["seed"]) == read_seed(study["seed"]))
+    throw InputError("study.validation.seed: " + text_of(v["seed"]) +
+                     " equals study.seed; the held-out simulations would repeat the initial "
+                     "conditions of the training simulations: choose another seed");
+  YAML::Node held_out = YAML::Clone(study);
+  held_out.remove("validation");
+  held_out["simulations"] = v["simulations"];
+  held_out["seed"] = v["seed"];
+  held_out["sampler"] = v["sampler"];
+  try {
+    return Study(held_out);
+  } catch (const InputError& e) {
+    throw InputError(std::string("study.validation: ") + e.what());
+  }
 }
 
 Study::Study(const YAML::Node& study) {

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,10 @@ class Study {
   std::vector<std::string> names_;
   std::vector<std::vector<double>> values_;  // [simulation][parameter], drawn in the constructor
 };
+
+// The held-out simulations of `study.validation` (same parameters and distributions, own
+// simulations / seed / sampler), or nothing when study.validation.simulations is 0. Not
+// collective. Throws InputError when the held-out seed equals study.seed.
+std::optional<Study> validation_study(const YAML::Node& study);
 
 }  // namespace surge

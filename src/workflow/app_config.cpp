@@ -6,19 +6,29 @@
 #include "parallel/collective.hpp"
 #include "parallel/layout.hpp"
 #include "solvers/solver.hpp"
+#include "stream/options.hpp"
 #include "study/initial_condition.hpp"
 #include "study/study.hpp"
+#include "trainer/training_config.hpp"
 
 namespace surge {
 
 config::Schema output_schema() {
   using config::Schema;
-  Schema s = Schema::map("Where `surge simulate` writes its study file and how often.");
-  s.add("file", Schema::string("HDF5 file of the whole study (written as FILE.partial until "
-                               "complete; an XDMF sidecar is written beside it)")
+  Schema s = Schema::map(
+      "How often snapshots are taken and where results go: `surge simulate` writes every "
+      "snapshot to `file`; `surge run` streams them to the trainers and writes the trained "
+      "surrogate, its metrics and the resolved configuration into `directory`.");
+  s.add("file", Schema::string("surge simulate: HDF5 file of the whole study (written as "
+                               "FILE.partial until complete; an XDMF sidecar is written beside "
+                               "it)")
                     .defaults("surge_study.h5"));
-  s.add("every", Schema::real("simulated time between stored snapshots (the first is t = 0, the "
-                              "last is t_end)")
+  s.add("directory", Schema::string("surge run: directory of the trained surrogate, metrics and "
+                                    "configuration (written as DIRECTORY.partial until the run "
+                                    "is complete)")
+                         .defaults("surge_run"));
+  s.add("every", Schema::real("simulated time between snapshots, written (simulate) or "
+                              "streamed (run): the first is at t = 0, the last at t_end")
                      .min(0, true)
                      .required());
   return s;
@@ -44,11 +54,15 @@ config::Schema root_schema() {
   s.add("solver", solver_schema().required());
   s.add("output", output_schema().required());
   s.add("progress", progress_schema());
+  s.add("stream", stream::stream_schema());
+  s.add("training", trainer::training_schema());
   return s;
 }
 
 void check_inputs(const YAML::Node& config) {
   Study study(config["study"]);
+  validation_study(config["study"]);
+  trainer::check_training(config["training"]);
   const YAML::Node solver = config["solver"];
   make_initial_condition(solver["initial_condition"], study.spec(0),
                          grid_from_config(solver["parameters"]));

@@ -10,11 +10,11 @@
 
 namespace surge {
 
-// `output:` (where `surge simulate` writes, how often snapshots are stored).
+// `output:` (how often snapshots are taken; where `surge simulate` and `surge run` write).
 config::Schema output_schema();
 // `progress:` (how often rank 0 reports).
 config::Schema progress_schema();
-// The root schema: layout, study, solver, output, progress.
+// The root schema: layout, study, solver, output, progress, stream, training.
 config::Schema root_schema();
 
 // Not collective: the checks of a resolved configuration that go beyond its schema (study

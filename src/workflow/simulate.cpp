@@ -14,19 +14,11 @@
 #include "study/initial_condition.hpp"
 #include "study/study.hpp"
 #include "workflow/progress.hpp"
+#include "workflow/snapshot_times.hpp"
 
 namespace surge {
 
 namespace {
-
-// Snapshot times 0, every, 2 every, ... and t_end itself.
-std::vector<double> snapshot_times(double every, double t_end) {
-  std::vector<double> t;
-  const long n = static_cast<long>(std::floor(t_end / every * (1 + 1e-12)));
-  for (long k = 0; k <= n; ++k) t.push_back(k * every);
-  if (t_end - t.back() > 1e-12 * std::max(1.0, t_end)) t.push_back(t_end);
-  return t;
-}
 
 // Checks on rank 0 that the output may be written, before any work.
 std::string check_output(const std::string& path, bool overwrite) {

@@ -223,7 +223,6 @@ TEST(StreamWire, SchemaDefaultsAndDocs) {
   const auto schema = stream_schema();
   YAML::Node resolved = surge::config::resolve(schema, YAML::Load("{}"), {});
   const StreamOptions o = stream_options(resolved);
-  EXPECT_EQ(o.every, 0.01);
   EXPECT_EQ(o.max_in_flight, 4);
   EXPECT_EQ(o.backpressure, Backpressure::Block);
   EXPECT_EQ(o.queue, 16);

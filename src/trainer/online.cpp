@@ -1,0 +1,609 @@
+#include "trainer/online.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "stream/receiver.hpp"
+#include "train/buffer.hpp"
+#include "trainer/data_parallel.hpp"
+#include "trainer/normalizer.hpp"
+#include "trainer/optimization.hpp"
+#include "trainer/surrogate.hpp"
+#include "trainer/task.hpp"
+
+namespace surge::trainer {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The states of one held-out simulation, kept whole for validation.
+struct HeldOut {
+  std::vector<double> parameters;
+  std::map<long long, std::vector<float>> frames;  // frame index -> fields x points
+  bool final_seen = false;
+};
+
+std::string fmt(double v, int precision = 4) {
+  if (std::isnan(v)) return "";
+  std::ostringstream o;
+  o << std::setprecision(precision) << v;
+  return o.str();
+}
+
+std::vector<double> allreduce(const Comm& c, std::vector<double> v, MPI_Op op) {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, op, c.get());
+  return v;
+}
+
+class Loop {
+ public:
+  explicit Loop(const OnlineSetup& s);
+  OnlineSummary run();
+
+ private:
+  void pump();
+  void route(stream::Sample&& s);
+  int settled() const;
+  void step(const std::vector<train::SamplePtr>& batch, double n_total);
+  ValidationFigures validate(long long step);
+  void metrics(bool due_row, const ValidationFigures* v, bool progress_line);
+  torch::Tensor predict(const torch::Tensor& inputs, const torch::Tensor& last_frames);
+  void write_example();
+
+  const OnlineSetup& s_;
+  TaskLayout layout_;
+  train::BufferOptions buffer_options_;
+  train::Buffer buffer_;
+  stream::Receiver receiver_;
+  PairBuilder builder_;
+  Normalizer normalizer_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Loss loss_kind_;
+  std::shared_ptr<models::Model> model_;
+  std::deque<train::Sample> pending_;
+  std::map<long long, HeldOut> held_;
+  std::set<int> my_groups_;                   // job-wide indices of the groups feeding this rank
+  std::map<int, long long> last_item_;        // job-wide group -> highest work item seen
+  std::map<long long, long long> last_step_;  // training simulation -> last solver step seen
+
+  int batch_size_;
+  long long max_steps_, steps_after_stream_;
+  long long validate_every_, metrics_every_;
+  int rollout_steps_;
+
+  // Counters (this rank).
+  long long received_ = 0, pairs_ = 0, discarded_ = 0, finished_sims_ = 0;
+  double cell_updates_ = 0;
+  long long steps_ = 0;
+  double t_start_ = 0, t_gate_ = -1, t_train_ = 0, t_validation_ = 0;
+  double loss_sum_ = 0;  // global loss summed over the steps since the last metrics row
+  long long loss_steps_ = 0;
+  double last_loss_ = kNaN, last_grad_norm_ = kNaN;
+  double last_progress_ = 0;
+  ValidationFigures last_validation_;
+  bool validated_ = false;
+  std::ofstream csv_;
+};
+
+Loop::Loop(const OnlineSetup& s)
+    : s_(s),
+      layout_(task_layout(task_options(s.training["task"]), s.fields, s.parameters, s.grid)),
+      buffer_options_(train::buffer_options(s.training["buffer"])),
+      buffer_(buffer_options_),
+      receiver_(s.stream, s.groups),
+      builder_(layout_, s.every, s.final_time),
+      normalizer_(layout_.in_channels(), layout_.out_channels(), layout_.points,
+                  s.training["normalization"].as<std::string>() == "online"),
+      loss_kind_(loss_from_config(s.training["loss"])),
+      model_(s.model),
+      batch_size_(s.training["batch_size"].as<int>()),
+      max_steps_(s.training["max_steps"].as<long long>()),
+      steps_after_stream_(s.training["steps_after_stream"].as<long long>()),
+      validate_every_(s.training["validate_every"].as<long long>()),
+      metrics_every_(s.training["metrics_every"].as<long long>()),
+      rollout_steps_(s.training["rollout_steps"].as<int>()) {
+  for (int g : s.group_index) my_groups_.insert(g);
+  optimizer_ = std::make_unique<Optimizer>(s.training["optimizer"], s.training["lr_scheduler"],
+                                           model_->parameters(), max_steps_);
+  if (s.trainers.rank() == 0) {
+    const std::string path = (std::filesystem::path(s.directory) / "metrics.csv").string();
+    csv_.open(path);
+    if (!csv_) throw RuntimeError("cannot write " + path);
+    csv_ << "step,wall_s,samples_received,pairs,pairs_used,buffer_fill,seen_mean,seen_max,"
+            "train_loss,lr,grad_norm,val_one_step,val_one_step_persistence,val_rollout,"
+            "val_rollout_persistence,val_horizon,busy_fraction,solver_cell_updates_per_s,"
+            "simulations_streamed\n";
+  }
+}
+
+void Loop::route(stream::Sample&& s) {
+  const long long id = s.meta.simulation;
+  const long long item = id >= s_.simulations ? id - s_.simulations : id + s_.validation;
+  const int group = s_.group_index[static_cast<std::size_t>(s.group)];
+  last_item_[group] = std::max(last_item_[group], item);
+  const bool last = s.meta.time >= s_.final_time - 1e-9 * std::max(1.0, std::abs(s_.final_time));
+  if (id >= s_.simulations) {
+    if (const std::string what = sample_mismatch(layout_, s); !what.empty())
+      throw RuntimeError("training: " + what);
+    HeldOut& h = held_[id];
+    h.parameters = s.meta.parameters;
+    const long long j = builder_.frame_index(s.meta.time);
+    if (j >= 0) h.frames[j] = std::vector<float>(s.values.begin(), s.values.end());
+    h.final_seen = h.final_seen || last;
+    return;
+  }
+  ++received_;
+  if (last) ++finished_sims_;
+  auto [it, fresh] = last_step_.emplace(id, 0);
+  cell_updates_ += static_cast<double>(s.meta.step - it->second) *
+                   static_cast<double>(s.meta.grid.total_cells());
+  it->second = s.meta.step;
+  if (last) last_step_.erase(it);
+  (void)fresh;
+  for (train::Sample& p : builder_.add(s)) {
+    normalizer_.observe(p.data.data());
+    ++pairs_;
+    pending_.push_back(std::move(p));
+  }
+}
+
+void Loop::pump() {
+  while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
+  // A full buffer holds the stream back: nothing is received until it has room, so the sends
+  // of the solver ranks stay pending and (backpressure: block) the solvers wait.
+  if (pending_.empty()) {
+    for (stream::Sample& sample : receiver_.poll()) route(std::move(sample));
+    while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
+  }
+  if (receiver_.done() && pending_.empty() && !buffer_.closed()) buffer_.close();
+}
+
+int Loop::settled() const {
+  int n = 0;
+  for (int v = 0; v < s_.validation; ++v) {
+    const int group = v % s_.total_groups;
+    if (!my_groups_.count(group)) continue;
+    auto it = last_item_.find(group);
+    auto h = held_.find(s_.simulations + v);
+    const bool final_seen = h != held_.end() && h->second.final_seen;
+    if (receiver_.done() || final_seen || (it != last_item_.end() && it->second > v)) ++n;
+  }
+  return n;
+}
+
+torch::Tensor Loop::predict(const torch::Tensor& inputs, const torch::Tensor& last_frames) {
+  torch::Tensor y = normalizer_.targets_back(model_->forward(normalizer_.inputs(inputs)));
+  const bool delta =
+      layout_.options.kind != TaskKind::ParametersToField && layout_.options.predict_delta;
+  return delta ? y + last_frames : y;
+}
+
+ValidationFigures Loop::validate(long long step) {
+  const double t0 = MPI_Wtime();
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  const std::int64_t n = layout_.points;
+  const int fields = static_cast<int>(layout_.fields.size());
+  const std::int64_t frame_size = fields * n;
+  std::vector<std::int64_t> in_shape{0, layout_.in_channels()};
+  std::vector<std::int64_t> frame_shape{0, fields};
+  for (int g : layout_.model_grid) {
+    in_shape.push_back(g);
+    frame_shape.push_back(g);
+  }
+  auto rel = [](const torch::Tensor& a, const torch::Tensor& b) {  // per sample ||a-b||/||b||
+    const auto d = (a - b).flatten(1).norm(2, 1);
+    return (d / b.flatten(1).norm(2, 1).clamp_min(1e-30)).to(torch::kFloat64);
+  };
+  // Sums: one-step error, persistence, pairs; rollout nRMSE, persistence, simulations; horizon.
+  std::vector<double> sum(6, 0.0);
+  double horizon = std::numeric_limits<double>::infinity();
+  const bool to_field = layout_.options.kind == TaskKind::ParametersToField;
+  const int stride = layout_.stride();
+  const int depth = layout_.input_frames();
+  for (const auto& [id, h] : held_) {
+    if (!h.final_seen) continue;  // still arriving
+    // One step: every target frame whose input frames arrived.
+    std::vector<float> inputs, lasts, truths;
+    long long count = 0;
+    for (const auto& [j, values] : h.frames) {
+      std::vector<const float*> frames;
+      if (!to_field) {
+        for (long long f = j - stride - (depth - 1); f <= j - stride; ++f) {
+          auto it = h.frames.find(f);
+          if (f < 0 || it == h.frames.end()) {
+            frames.clear();
+            break;
+          }
+          frames.push_back(it->second.data());
+        }
+        if (frames.empty()) continue;
+      }
+      const std::size_t at = inputs.size();
+      inputs.resize(at + static_cast<std::size_t>(layout_.in_channels() * n));
+      build_input(layout_, frames, h.parameters, static_cast<double>(j) * s_.every,
+                  inputs.data() + at);
+      if (!to_field) lasts.insert(lasts.end(), frames.back(), frames.back() + frame_size);
+      truths.insert(truths.end(), values.begin(), values.end());
+      ++count;
+    }
+    if (count > 0) {
+      in_shape[0] = frame_shape[0] = count;
+      torch::Tensor x = torch::from_blob(inputs.data(), in_shape, torch::kFloat32);
+      torch::Tensor truth = torch::from_blob(truths.data(), frame_shape, torch::kFloat32);
+      torch::Tensor last = to_field ? torch::zeros_like(truth)
+                                    : torch::from_blob(lasts.data(), frame_shape, torch::kFloat32);
+      sum[0] += rel(predict(x, last), truth).sum().item<double>();
+      if (!to_field) sum[1] += rel(last, truth).sum().item<double>();
+      sum[2] += static_cast<double>(count);
+    }
+    if (to_field) continue;
+    // Rollout from the first frames: each prediction becomes the next input.
+    std::vector<std::vector<float>> window;
+    bool ok = true;
+    for (long long f = 0; f < depth; ++f) {
+      auto it = h.frames.find(f * stride);
+      if (it == h.frames.end()) {
+        ok = false;
+        break;
+      }
+      window.push_back(it->second);
+    }
+    if (!ok) continue;
+    const std::vector<float> first_last = window.back();
+    double err2 = 0, pers2 = 0, truth2 = 0;
+    int reached = 0;
+    for (int r = 1; r <= rollout_steps_; ++r) {
+      const long long target = (depth - 1 + r) * static_cast<long long>(stride);
+      auto it = h.frames.find(target);
+      if (it == h.frames.end()) break;
+      std::vector<const float*> frames;
+      for (const auto& w : window) frames.push_back(w.data());
+      std::vector<float> input(static_cast<std::size_t>(layout_.in_channels() * n));
+      build_input(layout_, frames, h.parameters, 0.0, input.data());
+      in_shape[0] = frame_shape[0] = 1;
+      torch::Tensor x = torch::from_blob(input.data(), in_shape, torch::kFloat32);
+      torch::Tensor last = torch::from_blob(window.back().data(), frame_shape, torch::kFloat32);
+      torch::Tensor y = predict(x, last).contiguous();
+      std::vector<float> next(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
+      for (std::int64_t i = 0; i < frame_size; ++i) {
+        const double t = it->second[static_cast<std::size_t>(i)];
+        const double e = next[static_cast<std::size_t>(i)] - t;
+        const double p = first_last[static_cast<std::size_t>(i)] - t;
+        err2 += e * e;
+        pers2 += p * p;
+        truth2 += t * t;
+      }
+      window.erase(window.begin());
+      window.push_back(std::move(next));
+      reached = r;
+    }
+    if (reached == 0) continue;
+    sum[3] += std::sqrt(err2 / std::max(truth2, 1e-300));
+    sum[4] += std::sqrt(pers2 / std::max(truth2, 1e-300));
+    sum[5] += 1;
+    horizon = std::min(horizon, static_cast<double>(reached));
+  }
+  model_->train();
+  std::vector<double> total = allreduce(s_.trainers, sum, MPI_SUM);
+  const double min_horizon = -allreduce(s_.trainers, {-horizon}, MPI_MAX)[0];
+  ValidationFigures v;
+  v.step = step;
+  v.pairs = static_cast<long long>(total[2]);
+  v.one_step = total[2] > 0 ? total[0] / total[2] : kNaN;
+  v.one_step_persistence = total[2] > 0 && !to_field ? total[1] / total[2] : kNaN;
+  v.simulations = static_cast<int>(to_field ? 0 : total[5]);
+  v.rollout = total[5] > 0 ? total[3] / total[5] : kNaN;
+  v.rollout_persistence = total[5] > 0 ? total[4] / total[5] : kNaN;
+  v.horizon = std::isfinite(min_horizon) ? static_cast<int>(min_horizon) : 0;
+  t_validation_ += MPI_Wtime() - t0;
+  return v;
+}
+
+void Loop::step(const std::vector<train::SamplePtr>& batch, double n_total) {
+  const double t0 = MPI_Wtime();
+  const int P = s_.trainers.size();
+  normalizer_.synchronize(s_.trainers);
+  optimizer_->zero_grad();
+  double local_loss = 0;
+  const auto n_local = static_cast<std::int64_t>(batch.size());
+  if (n_local > 0) {
+    const std::int64_t in = layout_.in_channels() * layout_.points;
+    const std::int64_t width = in + layout_.out_channels() * layout_.points;
+    torch::Tensor data = torch::empty({n_local, width}, torch::kFloat32);
+    float* d = data.data_ptr<float>();
+    for (std::int64_t b = 0; b < n_local; ++b)
+      std::copy(batch[b]->data.begin(), batch[b]->data.end(), d + b * width);
+    std::vector<std::int64_t> xs{n_local, layout_.in_channels()},
+        ys{n_local, layout_.out_channels()};
+    for (int g : layout_.model_grid) {
+      xs.push_back(g);
+      ys.push_back(g);
+    }
+    torch::Tensor x = data.narrow(1, 0, in).reshape(xs);
+    torch::Tensor y = data.narrow(1, in, width - in).reshape(ys);
+    torch::Tensor loss =
+        loss_value(loss_kind_, model_->forward(normalizer_.inputs(x)), normalizer_.targets(y));
+    local_loss = loss.item<double>();
+    // Weighted by this rank's share so that the averaged gradient is the gradient of the mean
+    // loss over every sample of the step, whatever the ranks' batch sizes.
+    (loss * (static_cast<double>(P) * static_cast<double>(n_local) / n_total)).backward();
+  }
+  average_gradients(*model_, s_.trainers);
+  last_grad_norm_ = optimizer_->step();
+  last_loss_ = s_.trainers.allreduce_sum(local_loss * static_cast<double>(n_local) / n_total);
+  loss_sum_ += last_loss_;
+  ++loss_steps_;
+  ++steps_;
+  t_train_ += MPI_Wtime() - t0;
+}
+
+void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
+  const auto c = buffer_.counters();
+  const auto seen = buffer_.seen_summary();
+  const double now = MPI_Wtime();
+  const double active = t_gate_ >= 0 ? now - t_gate_ - t_validation_ : 0;
+  std::vector<double> sums =
+      allreduce(s_.trainers,
+                {static_cast<double>(received_), static_cast<double>(pairs_),
+                 static_cast<double>(c.served), static_cast<double>(c.size), t_train_, active,
+                 cell_updates_, static_cast<double>(finished_sims_)},
+                MPI_SUM);
+  const double seen_max = allreduce(s_.trainers, {static_cast<double>(seen.max)}, MPI_MAX)[0];
+  if (s_.trainers.rank() != 0) return;
+  const double wall = now - t_start_;
+  const double seen_mean = sums[1] > 0 ? sums[2] / sums[1] : 0;
+  const double busy = sums[5] > 0 ? sums[4] / sums[5] : kNaN;
+  const double loss = loss_steps_ > 0 ? loss_sum_ / static_cast<double>(loss_steps_) : kNaN;
+  if (row) {
+    csv_ << steps_ << ',' << fmt(wall, 6) << ',' << sums[0] << ',' << sums[1] << ',' << sums[2]
+         << ',' << sums[3] << ',' << fmt(seen_mean) << ',' << seen_max << ',' << fmt(loss, 6) << ','
+         << fmt(optimizer_->lr(), 6) << ',' << fmt(last_grad_norm_, 6) << ',';
+    if (v)
+      csv_ << fmt(v->one_step, 6) << ',' << fmt(v->one_step_persistence, 6) << ','
+           << fmt(v->rollout, 6) << ',' << fmt(v->rollout_persistence, 6) << ',' << v->horizon;
+    else
+      csv_ << ",,,,";
+    csv_ << ',' << fmt(busy) << ',' << fmt(sums[6] / std::max(wall, 1e-9)) << ',' << sums[7]
+         << '\n';
+    csv_.flush();
+    if (!csv_) throw RuntimeError("cannot write metrics.csv in " + s_.directory);
+    loss_sum_ = 0;
+    loss_steps_ = 0;
+  }
+  if (progress_line) {
+    std::ostringstream o;
+    o << "train: step " << steps_ << ", " << sums[0] << " states received (" << sums[7] << "/"
+      << s_.simulations << " simulations streamed), loss " << fmt(last_loss_, 3) << ", lr "
+      << fmt(optimizer_->lr(), 3);
+    if (validated_)
+      o << ", validation one-step " << fmt(last_validation_.one_step, 3) << " (persistence "
+        << fmt(last_validation_.one_step_persistence, 3) << ")";
+    o << ", busy " << fmt(100 * busy, 3) << "%, " << fmt(wall, 3) << " s";
+    log::info(o.str());
+  }
+}
+
+void Loop::write_example() {
+  // The rank holding the first complete held-out simulation with a rollout writes it.
+  long long mine = std::numeric_limits<long long>::max();
+  for (const auto& [id, h] : held_)
+    if (h.final_seen && h.frames.count(0)) {
+      mine = id;
+      break;
+    }
+  const double first = -allreduce(s_.trainers, {-static_cast<double>(mine)}, MPI_MAX)[0];
+  if (mine == std::numeric_limits<long long>::max() || static_cast<double>(mine) != first) return;
+  const HeldOut& h = held_.at(mine);
+  if (layout_.options.kind == TaskKind::ParametersToField) return;
+  const int stride = layout_.stride();
+  const int depth = layout_.input_frames();
+  std::vector<std::vector<float>> window;
+  for (long long f = 0; f < depth; ++f) {
+    auto it = h.frames.find(f * stride);
+    if (it == h.frames.end()) return;
+    window.push_back(it->second);
+  }
+  const std::vector<float> initial = window.back();
+  Surrogate sur;
+  sur.layout = layout_;
+  sur.model = model_;
+  sur.normalizer = std::make_shared<Normalizer>(normalizer_);
+  model_->eval();
+  int reached = 0;
+  for (int r = 1; r <= rollout_steps_; ++r) {
+    if (!h.frames.count((depth - 1 + r) * static_cast<long long>(stride))) break;
+    std::vector<const float*> frames;
+    for (const auto& w : window) frames.push_back(w.data());
+    std::vector<float> next = sur.predict(frames, h.parameters, 0.0);
+    window.erase(window.begin());
+    window.push_back(std::move(next));
+    reached = r;
+  }
+  model_->train();
+  const long long target = (depth - 1 + reached) * static_cast<long long>(stride);
+  const std::vector<float>& truth = h.frames.at(target);
+  const std::string path =
+      (std::filesystem::path(s_.directory) / "validation_example.csv").string();
+  std::ofstream out(path);
+  out << std::setprecision(9);
+  out << "# held-out simulation " << mine << ", parameters";
+  for (std::size_t p = 0; p < layout_.parameters.size(); ++p)
+    out << " " << layout_.parameters[p] << "=" << h.parameters[p];
+  out << "\n# rollout of " << reached << " model steps from t = " << (depth - 1) * stride * s_.every
+      << " to t = " << target * s_.every << "; first_frame: " << (depth - 1) * stride
+      << ", steps: " << reached << "\n";
+  static const char* axis[] = {"x", "y", "z"};
+  for (int d = 0; d < layout_.grid.dim; ++d) out << axis[d] << ",";
+  for (std::size_t f = 0; f < layout_.fields.size(); ++f) {
+    const std::string& name = layout_.fields[f];
+    out << (f ? "," : "") << name << "_initial," << name << "_truth," << name << "_surrogate";
+  }
+  out << "\n";
+  const Grid& g = layout_.grid;
+  const std::int64_t n = layout_.points;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int idx[3] = {static_cast<int>(i % g.cells[0]),
+                        static_cast<int>((i / g.cells[0]) % g.cells[1]),
+                        static_cast<int>(i / (static_cast<std::int64_t>(g.cells[0]) * g.cells[1]))};
+    for (int d = 0; d < g.dim; ++d) out << g.center(d, idx[d]) << ",";
+    for (std::size_t f = 0; f < layout_.fields.size(); ++f) {
+      const std::size_t k = f * static_cast<std::size_t>(n) + static_cast<std::size_t>(i);
+      out << (f ? "," : "") << initial[k] << "," << truth[k] << "," << window.back()[k];
+    }
+    out << "\n";
+  }
+  if (!out) throw RuntimeError("cannot write " + path);
+}
+
+OnlineSummary Loop::run() {
+  t_start_ = MPI_Wtime();
+  last_progress_ = t_start_;
+  const int P = s_.trainers.size();
+  const bool reservoir = buffer_options_.policy == train::BufferPolicy::reservoir;
+  OnlineSummary summary;
+  bool gate = s_.validation == 0;
+  long long after_stream = 0;
+  for (;;) {
+    pump();
+    std::optional<std::vector<train::SamplePtr>> batch;
+    if (gate) batch = buffer_.try_batch(static_cast<std::size_t>(batch_size_));
+    const bool exhausted = batch && batch->empty();
+    const double n_local = batch ? static_cast<double>(batch->size()) : 0.0;
+    const bool progress_due = s_.trainers.rank() == 0 && s_.progress_interval > 0 &&
+                              MPI_Wtime() - last_progress_ >= s_.progress_interval;
+    const std::vector<double> flags =
+        allreduce(s_.trainers,
+                  {n_local, receiver_.done() && pending_.empty() ? 1.0 : 0.0, exhausted ? 1.0 : 0.0,
+                   static_cast<double>(settled()), progress_due ? 1.0 : 0.0},
+                  MPI_SUM);
+    const double n_total = flags[0];
+    const bool all_done = flags[1] == P;
+    if (!gate) {
+      if (flags[3] >= s_.validation || all_done) {
+        gate = true;
+        t_gate_ = MPI_Wtime();
+        last_validation_ = validate(0);
+        validated_ = true;
+        summary.first = last_validation_;
+        metrics(true, &last_validation_, true);
+        last_progress_ = MPI_Wtime();
+      } else {
+        if (flags[4] > 0) {
+          metrics(false, nullptr, true);
+          last_progress_ = MPI_Wtime();
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      }
+      continue;
+    }
+    if (t_gate_ < 0) t_gate_ = MPI_Wtime();
+    if (!validated_) {
+      last_validation_ = validate(0);
+      validated_ = true;
+      summary.first = last_validation_;
+    }
+    bool stop = max_steps_ > 0 && steps_ >= max_steps_;
+    if (all_done) {
+      if (reservoir)
+        stop = stop || after_stream >= steps_after_stream_;
+      else
+        stop = stop || n_total == 0;
+    }
+    if (stop) break;
+    if (n_total == 0) {
+      if (flags[4] > 0) {
+        metrics(false, nullptr, true);
+        last_progress_ = MPI_Wtime();
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      continue;
+    }
+    step(batch ? *batch : std::vector<train::SamplePtr>{}, n_total);
+    if (all_done) ++after_stream;
+    const bool validate_now = steps_ % validate_every_ == 0;
+    if (validate_now) {
+      last_validation_ = validate(steps_);
+      validated_ = true;
+    }
+    const bool row = validate_now || steps_ % metrics_every_ == 0;
+    if (row || flags[4] > 0) {
+      metrics(row, validate_now ? &last_validation_ : nullptr, flags[4] > 0);
+      if (flags[4] > 0) last_progress_ = MPI_Wtime();
+    }
+  }
+
+  // Training is over: take in the rest of the stream so that no solver waits for us.
+  buffer_.abort();
+  discarded_ += static_cast<long long>(pending_.size());
+  pending_.clear();
+  while (!receiver_.done()) {
+    if (auto sample = receiver_.next()) {
+      if (sample->meta.simulation >= s_.simulations)
+        route(std::move(*sample));  // held-out states still count for the final validation
+      else
+        ++discarded_;
+    }
+  }
+  if (last_validation_.step != steps_ || !validated_) last_validation_ = validate(steps_);
+  validated_ = true;
+  summary.last = last_validation_;
+  metrics(true, &last_validation_, true);
+  write_example();
+
+  const auto c = buffer_.counters();
+  const std::vector<double> totals =
+      allreduce(s_.trainers,
+                {static_cast<double>(received_), static_cast<double>(pairs_),
+                 static_cast<double>(c.served), static_cast<double>(discarded_), t_train_,
+                 t_gate_ >= 0 ? MPI_Wtime() - t_gate_ - t_validation_ : 0.0},
+                MPI_SUM);
+  summary.steps = steps_;
+  summary.samples_received = static_cast<long long>(totals[0]);
+  summary.pairs = static_cast<long long>(totals[1]);
+  summary.pairs_used = static_cast<long long>(totals[2]);
+  summary.pairs_discarded = static_cast<long long>(totals[3]);
+  summary.busy_fraction = totals[5] > 0 ? totals[4] / totals[5] : kNaN;
+  summary.wall_seconds = MPI_Wtime() - t_start_;
+  summary.final_loss = last_loss_;
+
+  if (s_.trainers.rank() == 0) {
+    Surrogate sur;
+    sur.model_section = s_.training["model"];
+    sur.task_section = s_.training["task"];
+    sur.layout = layout_;
+    sur.model = model_;
+    sur.normalizer = std::make_shared<Normalizer>(normalizer_);
+    sur.every = s_.every;
+    YAML::Node info;
+    info["steps"] = steps_;
+    info["pairs_used"] = summary.pairs_used;
+    info["validation_one_step_rel_l2"] = summary.last.one_step;
+    info["validation_rollout_nrmse"] = summary.last.rollout;
+    info["validation_rollout_steps"] = summary.last.horizon;
+    save_surrogate(s_.directory, sur, info);
+  }
+  return summary;
+}
+
+}  // namespace
+
+OnlineSummary train_online(const OnlineSetup& setup) {
+  Loop loop(setup);
+  return loop.run();
+}
+
+}  // namespace surge::trainer

@@ -1,0 +1,351 @@
+#include "workflow/run.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "grid/grid.hpp"
+#include "models/model.hpp"
+#include "parallel/collective.hpp"
+#include "parallel/layout.hpp"
+#include "solvers/solver.hpp"
+#include "stream/options.hpp"
+#include "stream/sender.hpp"
+#include "study/initial_condition.hpp"
+#include "study/study.hpp"
+#include "trainer/data_parallel.hpp"
+#include "trainer/task.hpp"
+#include "workflow/progress.hpp"
+#include "workflow/snapshot_times.hpp"
+
+namespace surge {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Checks on rank 0 that the output directory may be written, before any work.
+std::string check_directory(const std::string& dir, bool overwrite) {
+  std::error_code ec;
+  if (dir.empty()) return "output.directory: empty path";
+  if (fs::exists(dir, ec) && !overwrite)
+    return "output.directory: '" + dir +
+           "' already exists; pass --overwrite to replace it (it is replaced only once the new "
+           "run is complete) or choose another with --set output.directory=PATH";
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    return "output.directory: '" + dir + "' exists and is not a directory";
+  const fs::path parent = fs::absolute(dir, ec).parent_path();
+  if (!fs::is_directory(parent, ec))
+    return "output.directory: the directory '" + parent.string() + "' of '" + dir +
+           "' does not exist";
+  return {};
+}
+
+// Rank 0: a fresh DIR.partial with the resolved configuration in it.
+std::string prepare_partial(const std::string& partial, const YAML::Node& config) {
+  std::error_code ec;
+  fs::remove_all(partial, ec);
+  if (!fs::create_directory(partial, ec))
+    return "output.directory: cannot create '" + partial + "': " + ec.message();
+  std::ofstream out(fs::path(partial) / "config.yaml");
+  out << "# resolved configuration of this run (every default filled in)\n"
+      << config::emit(config) << "\n";
+  if (!out) return "output.directory: cannot write into '" + partial + "'";
+  return {};
+}
+
+// Rank 0: DIR.partial becomes DIR; a DIR being replaced is removed only after that.
+void publish(const std::string& partial, const std::string& dir) {
+  std::error_code ec;
+  std::string replaced;
+  if (fs::exists(dir, ec)) {
+    replaced = dir + ".replaced";
+    fs::remove_all(replaced, ec);
+    fs::rename(dir, replaced);
+  }
+  fs::rename(partial, dir);
+  if (!replaced.empty()) fs::remove_all(replaced);
+}
+
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += x + "\n";
+  return s;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) v.push_back(line);
+  return v;
+}
+
+}  // namespace
+
+RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& options) {
+  const double start = MPI_Wtime();
+  RunSummary summary;
+  summary.directory = config["output"]["directory"].as<std::string>();
+  const std::string partial = summary.directory + ".partial";
+  const YAML::Node training = config["training"];
+  const YAML::Node solver_section = config["solver"];
+
+  // ---- set-up: every input problem surfaces here, on every rank together
+  agree_on_problem(world,
+                   world.rank() == 0 ? check_directory(summary.directory, options.overwrite) : "");
+  std::unique_ptr<Layout> layout;
+  agree_on_input(world, [&] {
+    layout = std::make_unique<Layout>(world, layout_options(config["layout"], true));
+    if (layout->trainers() == 0)
+      throw InputError(
+          "layout.trainer_ranks_per_node: surge run needs at least one trainer rank per node "
+          "(set layout.trainer_ranks_per_node: 1)");
+    if (layout->groups() == 0)
+      throw InputError(
+          "layout: surge run needs solver ranks besides the trainer ranks; every "
+          "rank is a trainer (run with more ranks)");
+  });
+  log::info(layout->describe());
+  std::unique_ptr<Study> study;
+  std::optional<Study> held_out;
+  agree_on_input(world, [&] {
+    study = std::make_unique<Study>(config["study"]);
+    held_out = validation_study(config["study"]);
+  });
+  const int N = study->simulations();
+  const int V = held_out ? held_out->simulations() : 0;
+  const RankPlace& me = layout->self();
+  const bool is_solver = me.role == Role::Solver;
+
+  std::unique_ptr<Solver> solver;
+  agree_on_input(world, [&] {
+    if (!is_solver) return;
+    solver = make_solver(layout->group_comm(), solver_section);
+    make_initial_condition(solver_section["initial_condition"], study->spec(0), solver->grid());
+  });
+
+  // What the trainers need to know of the solver: its fields and final time.
+  const int solver_root = layout->group_world_ranks(0)[0];
+  std::string fields_text = world.rank() == solver_root ? join_lines(solver->field_names()) : "";
+  world.bcast(fields_text, solver_root);
+  const std::vector<std::string> fields = split_lines(fields_text);
+  double t_end = world.rank() == solver_root ? solver->t_end() : 0.0;
+  MPI_Bcast(&t_end, 1, MPI_DOUBLE, solver_root, world.get());
+  const double every = config["output"]["every"].as<double>();
+  const Grid grid = grid_from_config(solver_section["parameters"]);
+
+  std::shared_ptr<models::Model> model;
+  agree_on_input(world, [&] {
+    if (is_solver) return;
+    torch::set_num_threads(training["threads"].as<int>());
+    const trainer::TaskLayout task = trainer::task_layout(trainer::task_options(training["task"]),
+                                                          fields, study->parameter_names(), grid);
+    models::ModelShape shape;
+    shape.in_channels = task.in_channels();
+    shape.out_channels = task.out_channels();
+    shape.grid = task.model_grid;
+    torch::manual_seed(training["seed"].as<std::uint64_t>());
+    model = models::make_model(training["model"], shape);
+  });
+  if (!is_solver) trainer::broadcast_parameters(*model, layout->trainers_comm(), 0);
+  agree_on_problem(world, world.rank() == 0 ? prepare_partial(partial, config) : "");
+
+  const stream::StreamOptions stream_options = stream::stream_options(config["stream"]);
+  const Comm stream_comm = world.dup();
+  {
+    std::ostringstream o;
+    o << "run: " << N << " training + " << V << " held-out simulation(s) of '"
+      << solver_section["type"].as<std::string>() << "' on " << grid.total_cells()
+      << " cells, a snapshot every " << every << " to t = " << t_end << ", streamed to "
+      << layout->trainers() << " trainer rank(s) training '"
+      << training["model"]["type"].as<std::string>() << "' ("
+      << (model ? model->parameter_count() : 0) << " parameters) -> " << summary.directory;
+    log::info(o.str());
+  }
+
+  // ---- work
+  double local[6] = {0, 0, 0, 0, 0, 0};  // ok, failed, cell updates, sent, dropped, blocked s
+  trainer::OnlineSummary trained;
+  if (is_solver) {
+    const int groups = layout->groups();
+    const Comm& group_comm = layout->group_comm();
+    const std::vector<double> times = snapshot_times(every, solver->t_end());
+    stream::Sender sender(stream_comm, layout->trainer_world_rank(me.trainer), stream_options);
+    Progress progress(layout->solvers_comm(), N + V, 0);
+    const bool leader = group_comm.rank() == 0;
+    stream::Snapshot snap;
+    snap.meta.fields = solver->field_names();
+    snap.meta.grid = solver->grid();
+    snap.block = solver->block();
+    try {
+      for (int w = me.group; w < N + V; w += groups) {
+        const SimulationSpec spec = w < V ? held_out->spec(w) : study->spec(w - V);
+        SimulationReport report;
+        report.id = w < V ? N + w : w - V;
+        snap.meta.simulation = report.id;
+        snap.meta.parameters = spec.parameter_values;
+        try {
+          solver->initialize(spec);
+          std::size_t k = 0;
+          for (;;) {
+            if (k < times.size() &&
+                std::abs(times[k] - solver->time()) <= 1e-12 * std::max(1.0, std::abs(times[k]))) {
+              solver->snapshot(snap.values);
+              snap.meta.step = solver->steps();
+              snap.meta.time = solver->time();
+              sender.send(snap);
+              ++k;
+            }
+            if (k == times.size()) break;
+            solver->step(times[k] - solver->time());
+            sender.poll();
+          }
+        } catch (const SimulationFailure& e) {
+          report.ok = false;
+          report.message = e.what();
+        }
+        report.steps = solver->steps();
+        report.time = solver->time();
+        report.cell_updates = report.steps * solver->grid().total_cells();
+        if (leader) progress.finished(report);
+        progress.poll();
+      }
+      sender.finish();
+    } catch (const std::exception& e) {
+      log::error(std::string("run: ") + e.what() + "; stopping every rank");
+      world.abort(kExitRuntime);
+    }
+    const std::vector<SimulationReport> reports = progress.finish();
+    if (layout->solvers_comm().rank() == 0)  // every solver rank has them all: count them once
+      for (const auto& r : reports) {
+        local[r.ok ? 0 : 1] += 1;
+        local[2] += static_cast<double>(r.cell_updates);
+      }
+    const auto& st = sender.stats();
+    local[3] = static_cast<double>(st.sent);
+    local[4] = static_cast<double>(st.dropped);
+    local[5] = st.blocked_seconds;
+  } else {
+    trainer::OnlineSetup setup;
+    setup.stream = stream_comm;
+    setup.trainers = layout->trainers_comm();
+    for (int g = 0; g < layout->groups(); ++g) {
+      const std::vector<int> ranks = layout->group_world_ranks(g);
+      if (layout->table()[static_cast<std::size_t>(ranks[0])].trainer != me.trainer) continue;
+      setup.groups.push_back(ranks);
+      setup.group_index.push_back(g);
+    }
+    setup.total_groups = layout->groups();
+    setup.training = training;
+    setup.fields = fields;
+    setup.parameters = study->parameter_names();
+    setup.grid = grid;
+    setup.every = every;
+    setup.final_time = t_end;
+    setup.simulations = N;
+    setup.validation = V;
+    setup.model = model;
+    setup.directory = partial;
+    setup.progress_interval = config["progress"]["interval"].as<double>();
+    try {
+      trained = trainer::train_online(setup);
+    } catch (const std::exception& e) {
+      log::error(std::string("run: training: ") + e.what() +
+                 "; stopping every rank (the output "
+                 "stays in " +
+                 partial + ")");
+      world.abort(kExitRuntime);
+    }
+  }
+
+  // ---- wrap-up: totals on every rank, then the output directory appears whole
+  MPI_Allreduce(MPI_IN_PLACE, local, 6, MPI_DOUBLE, MPI_SUM, world.get());
+  summary.simulations = N + V;
+  summary.ok = static_cast<int>(local[0]);
+  summary.failed = static_cast<int>(local[1]);
+  summary.cell_updates = static_cast<long long>(local[2]);
+  summary.snapshots_sent = static_cast<long long>(local[3]);
+  summary.snapshots_dropped = static_cast<long long>(local[4]);
+  summary.solver_blocked_seconds = local[5];
+  double t[12] = {static_cast<double>(trained.steps),
+                  static_cast<double>(trained.samples_received),
+                  static_cast<double>(trained.pairs),
+                  static_cast<double>(trained.pairs_used),
+                  static_cast<double>(trained.pairs_discarded),
+                  trained.busy_fraction,
+                  trained.final_loss,
+                  trained.first.one_step,
+                  trained.last.one_step,
+                  trained.last.one_step_persistence,
+                  trained.last.rollout,
+                  trained.last.rollout_persistence};
+  MPI_Bcast(t, 12, MPI_DOUBLE, layout->trainer_world_rank(0), world.get());
+  summary.training.steps = static_cast<long long>(t[0]);
+  summary.training.samples_received = static_cast<long long>(t[1]);
+  summary.training.pairs = static_cast<long long>(t[2]);
+  summary.training.pairs_used = static_cast<long long>(t[3]);
+  summary.training.pairs_discarded = static_cast<long long>(t[4]);
+  summary.training.busy_fraction = t[5];
+  summary.training.final_loss = t[6];
+  summary.training.first.one_step = t[7];
+  summary.training.last.one_step = t[8];
+  summary.training.last.one_step_persistence = t[9];
+  summary.training.last.rollout = t[10];
+  summary.training.last.rollout_persistence = t[11];
+  summary.wall_seconds = MPI_Wtime() - start;
+
+  std::string problem;
+  if (world.rank() == 0) {
+    try {
+      std::ofstream out(fs::path(partial) / "summary.yaml");
+      out << "# summary of the run\n"
+          << "wall_seconds: " << summary.wall_seconds << "\n"
+          << "simulations: {total: " << summary.simulations << ", ok: " << summary.ok
+          << ", failed: " << summary.failed << "}\n"
+          << "solver_cell_updates: " << summary.cell_updates << "\n"
+          << "snapshots: {sent: " << summary.snapshots_sent
+          << ", dropped: " << summary.snapshots_dropped << "}\n"
+          << "solver_blocked_seconds: " << summary.solver_blocked_seconds << "\n"
+          << "training: {steps: " << summary.training.steps
+          << ", states_received: " << summary.training.samples_received
+          << ", pairs: " << summary.training.pairs
+          << ", pairs_used: " << summary.training.pairs_used
+          << ", pairs_discarded: " << summary.training.pairs_discarded
+          << ", busy_fraction: " << summary.training.busy_fraction
+          << ", final_loss: " << summary.training.final_loss << "}\n"
+          << "validation: {one_step_rel_l2: " << summary.training.last.one_step
+          << ", one_step_persistence: " << summary.training.last.one_step_persistence
+          << ", rollout_nrmse: " << summary.training.last.rollout
+          << ", rollout_persistence: " << summary.training.last.rollout_persistence << "}\n";
+      if (!out) throw RuntimeError("cannot write summary.yaml in " + partial);
+      out.close();
+      publish(partial, summary.directory);
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+  }
+  int failed_output = problem.empty() ? 0 : 1;
+  MPI_Bcast(&failed_output, 1, MPI_INT, 0, world.get());
+  if (failed_output) {
+    log::error("run: " + problem + " (the results stay in " + partial + ")");
+    throw RuntimeError("run: could not publish " + summary.directory);
+  }
+  std::ostringstream o;
+  o << "run: done in " << summary.wall_seconds << " s: " << summary.ok << " simulation(s) ok, "
+    << summary.failed << " failed; " << summary.training.steps << " training steps on "
+    << summary.training.pairs << " pairs (" << summary.snapshots_dropped
+    << " snapshots dropped); validation one-step error " << summary.training.last.one_step
+    << " (persistence " << summary.training.last.one_step_persistence << "), rollout nRMSE "
+    << summary.training.last.rollout << " (persistence "
+    << summary.training.last.rollout_persistence << "); wrote " << summary.directory;
+  log::info(o.str());
+  return summary;
+}
+
+}  // namespace surge
