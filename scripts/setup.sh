@@ -17,6 +17,8 @@ packages=(
   libtorch-dev
   libyaml-cpp-dev libmuparser-dev libgsl-dev
   libgtest-dev libgmock-dev
+  python3-matplotlib  # scripts/plot_run.py
+  python3-torch       # tests that saved surrogates load in Python (torch.load)
 )
 
 build=1

@@ -36,6 +36,7 @@ struct HeldOut {
   bool final_seen = false;
 };
 
+// Empty for NaN: a CSV cell with no value.
 std::string fmt(double v, int precision = 4) {
   if (std::isnan(v)) return "";
   std::ostringstream o;
@@ -386,12 +387,14 @@ void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
   }
   if (progress_line) {
     std::ostringstream o;
+    const auto shown = [](double v) { return std::isnan(v) ? std::string("n/a") : fmt(v, 3); };
     o << "train: step " << steps_ << ", " << sums[0] << " states received (" << sums[7] << "/"
-      << s_.simulations << " simulations streamed), loss " << fmt(last_loss_, 3) << ", lr "
+      << s_.simulations << " simulations streamed), loss " << shown(last_loss_) << ", lr "
       << fmt(optimizer_->lr(), 3);
     if (validated_)
-      o << ", validation one-step " << fmt(last_validation_.one_step, 3) << " (persistence "
-        << fmt(last_validation_.one_step_persistence, 3) << ")";
+      o << ", validation at step " << last_validation_.step << ": one-step "
+        << shown(last_validation_.one_step) << " (persistence "
+        << shown(last_validation_.one_step_persistence) << ")";
     o << ", busy " << fmt(100 * busy, 3) << "%, " << fmt(wall, 3) << " s";
     log::info(o.str());
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "core/config.hpp"
@@ -71,6 +72,14 @@ void publish(const std::string& partial, const std::string& dir) {
   }
   fs::rename(partial, dir);
   if (!replaced.empty()) fs::remove_all(replaced);
+}
+
+// A number as YAML writes it (.nan for a figure that does not apply).
+std::string yaml_number(double v) {
+  if (std::isnan(v)) return ".nan";
+  std::ostringstream o;
+  o << std::setprecision(6) << v;
+  return o.str();
 }
 
 std::string join_lines(const std::vector<std::string>& v) {
@@ -305,24 +314,25 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     try {
       std::ofstream out(fs::path(partial) / "summary.yaml");
       out << "# summary of the run\n"
-          << "wall_seconds: " << summary.wall_seconds << "\n"
+          << "wall_seconds: " << yaml_number(summary.wall_seconds) << "\n"
           << "simulations: {total: " << summary.simulations << ", ok: " << summary.ok
           << ", failed: " << summary.failed << "}\n"
           << "solver_cell_updates: " << summary.cell_updates << "\n"
           << "snapshots: {sent: " << summary.snapshots_sent
           << ", dropped: " << summary.snapshots_dropped << "}\n"
-          << "solver_blocked_seconds: " << summary.solver_blocked_seconds << "\n"
+          << "solver_blocked_seconds: " << yaml_number(summary.solver_blocked_seconds) << "\n"
           << "training: {steps: " << summary.training.steps
           << ", states_received: " << summary.training.samples_received
           << ", pairs: " << summary.training.pairs
           << ", pairs_used: " << summary.training.pairs_used
           << ", pairs_discarded: " << summary.training.pairs_discarded
-          << ", busy_fraction: " << summary.training.busy_fraction
-          << ", final_loss: " << summary.training.final_loss << "}\n"
-          << "validation: {one_step_rel_l2: " << summary.training.last.one_step
-          << ", one_step_persistence: " << summary.training.last.one_step_persistence
-          << ", rollout_nrmse: " << summary.training.last.rollout
-          << ", rollout_persistence: " << summary.training.last.rollout_persistence << "}\n";
+          << ", busy_fraction: " << yaml_number(summary.training.busy_fraction)
+          << ", final_loss: " << yaml_number(summary.training.final_loss) << "}\n"
+          << "validation: {one_step_rel_l2: " << yaml_number(summary.training.last.one_step)
+          << ", one_step_persistence: " << yaml_number(summary.training.last.one_step_persistence)
+          << ", rollout_nrmse: " << yaml_number(summary.training.last.rollout)
+          << ", rollout_persistence: " << yaml_number(summary.training.last.rollout_persistence)
+          << "}\n";
       if (!out) throw RuntimeError("cannot write summary.yaml in " + partial);
       out.close();
       publish(partial, summary.directory);

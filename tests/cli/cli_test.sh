@@ -98,6 +98,50 @@ same_on_ranks)
     h5diff -d 1e-12 r1.h5 $f.h5 /simulations /simulations >diff.txt || { head diff.txt; fail "$f differs from r1"; }
   done
   ;;
+run_outputs)
+  # surge run end to end through the command line: outputs, Python-readable weights, plots,
+  # and an existing directory kept unless --overwrite.
+  train=(--set study.validation.simulations=1 --set 'training.model.parameters={modes: 8, width: 8, layers: 1}'
+         --set training.max_steps=30 --set training.buffer.watermark=8 --set training.batch_size=4
+         --set training.validate_every=10 --set training.metrics_every=5 --set output.directory=r)
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" >out 2>err \
+    || { cat out err; fail "run failed"; }
+  grep -q "run: done" out || { cat out; fail "no summary line"; }
+  for f in model.pt surrogate.yaml config.yaml metrics.csv summary.yaml validation_example.csv; do
+    [[ -s r/$f ]] || fail "r/$f missing"
+  done
+  [[ ! -e r.partial ]] || fail "r.partial left behind"
+  grep -q "^30," r/metrics.csv || { cat r/metrics.csv; fail "no metrics row for the last step"; }
+  /usr/bin/python3 - r <<'PY' || fail "model.pt does not load in Python as the state dict"
+import sys, torch
+sd = torch.load(sys.argv[1] + "/model.pt")
+assert isinstance(sd, dict) and "lift.weight" in sd, sorted(sd)
+assert all(isinstance(v, torch.Tensor) for v in sd.values())
+assert sd["lift.weight"].shape == (8, 2, 1), sd["lift.weight"].shape  # u and nu in, width 8
+PY
+  /usr/bin/python3 "$src/scripts/plot_run.py" r >/dev/null || fail "plot_run.py"
+  for p in loss validation prediction; do [[ -s r/plots/$p.png ]] || fail "plots/$p.png"; done
+  sum=$(md5sum r/model.pt)
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" >out 2>err; status=$?
+  [[ $status -eq 2 ]] || fail "existing directory: status $status, expected 2"
+  [[ $(grep -c "output.directory" err) -eq 1 ]] || { cat err; fail "error not printed once"; }
+  [[ "$(md5sum r/model.pt)" == "$sum" ]] || fail "the existing run was touched"
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --overwrite \
+    --set training.seed=3 >out 2>err || { cat err; fail "--overwrite failed"; }
+  [[ "$(md5sum r/model.pt)" != "$sum" ]] || fail "--overwrite did not replace"
+  ;;
+run_layout_errors)
+  # No trainer, or nothing but trainers: exit 2 on every rank, before any output.
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" --set layout.trainer_ranks_per_node=0 \
+    --set output.directory=r >out 2>err; status=$?
+  [[ $status -eq 2 ]] || fail "no trainer: status $status"
+  grep -q "trainer_ranks_per_node" err || { cat err; fail "no trainer: message"; }
+  "$MPIEXEC" -n 1 "$SURGE" run "$src/configs/burgers1d.yaml" "${small[@]}" \
+    --set output.directory=r >out 2>err; status=$?
+  [[ $status -eq 2 ]] || fail "only trainers: status $status"
+  grep -q "leave 0 for solvers" err || { cat err; fail "only trainers: message"; }
+  [[ ! -e r && ! -e r.partial ]] || fail "output written before the error"
+  ;;
 *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name (np $np)"

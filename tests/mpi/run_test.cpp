@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -85,6 +86,11 @@ TEST(Run, TrainsOnlineAndWritesALoadableSurrogate) {
   EXPECT_EQ(r.training.pairs, 12 * 20);
   EXPECT_EQ(r.training.pairs_discarded, 0);
   EXPECT_GE(r.training.steps, 300);
+  if (world.rank() == 0)
+    std::printf("one-step %.3g -> %.3g (persistence %.3g), rollout %.3g (persistence %.3g)\n",
+                r.training.first.one_step, r.training.last.one_step,
+                r.training.last.one_step_persistence, r.training.last.rollout,
+                r.training.last.rollout_persistence);
   // The model learned: 10x below its start and well below persistence.
   const auto& first = r.training.first;
   const auto& last = r.training.last;
@@ -153,4 +159,49 @@ TEST(Run, NormalizerMergesEveryRanksStatistics) {
   EXPECT_NEAR(n.in_std()[0], std::sqrt(var), 1e-12);
   EXPECT_NEAR(n.out_mean()[0], P - 1, 1e-12);
   EXPECT_NEAR(n.pairs(), P, 1e-12);
+}
+
+TEST(Run, DropOldestLosesSnapshotsButAccountsForEachAndEnds) {
+  // A trainer slowed down by a larger model and a one-message window: solvers never wait, drop
+  // what the trainer cannot take, and the run still ends with every snapshot accounted for.
+  const Comm world = test::world();
+  const std::string dir = test::scratch_dir("run_drop") + "/out";
+  std::vector<std::string> overrides = {
+      "output.directory=" + dir, "stream.backpressure=drop_oldest", "stream.max_in_flight=1",
+      "stream.queue=1",          "training.max_steps=40",           "training.validate_every=1000"};
+  if (world.size() == 4) overrides.push_back("layout.ranks_per_node=2");
+  const YAML::Node config = config::load_text(kConfig, "run_test.yaml", overrides, root_schema());
+  const RunSummary r = run(world, config, RunOptions{});
+  if (world.rank() == 0)
+    std::printf("drop_oldest: %lld sent, %lld dropped, %lld states received, %lld steps\n",
+                r.snapshots_sent, r.snapshots_dropped, r.training.samples_received,
+                r.training.steps);
+  // Groups of one rank: each snapshot is one message.
+  EXPECT_EQ(r.snapshots_sent + r.snapshots_dropped, 14 * 21);
+  EXPECT_LE(r.training.samples_received, r.snapshots_sent);
+  EXPECT_LE(r.training.pairs, r.training.samples_received);
+  EXPECT_EQ(r.ok, 14);
+  EXPECT_LE(r.training.steps, 40);
+}
+
+TEST(Run, ParametersToFieldTrainsAnMlp) {
+  // (nu, a, t, x) -> u for u0 = a sin(2 pi x): the mlp must learn the whole family.
+  const Comm world = test::world();
+  const std::string dir = test::scratch_dir("run_p2f") + "/out";
+  std::vector<std::string> overrides = {
+      "output.directory=" + dir, "training.task={type: parameters_to_field}",
+      "training.model={type: mlp, parameters: {layers: 2, width: 64}}", "training.max_steps=300",
+      "training.steps_after_stream=300",
+      // The field must be a function of the parameters and t: an initial condition set by one.
+      "study.parameters.a={distribution: uniform, low: 0.5, high: 1.0}",
+      "solver.initial_condition={type: expression, parameters: {value: a * sin(2 * pi * x)}}"};
+  if (world.size() == 4) overrides.push_back("layout.ranks_per_node=2");
+  const YAML::Node config = config::load_text(kConfig, "run_test.yaml", overrides, root_schema());
+  const RunSummary r = run(world, config, RunOptions{});
+  if (world.rank() == 0)
+    std::printf("parameters_to_field: one-step %.3g -> %.3g\n", r.training.first.one_step,
+                r.training.last.one_step);
+  EXPECT_EQ(r.training.pairs, 12 * 21);  // every state is a pair
+  EXPECT_LT(r.training.last.one_step, 0.5 * r.training.first.one_step);
+  EXPECT_TRUE(std::isnan(r.training.last.rollout));  // no rollout for this task
 }
