@@ -1,6 +1,7 @@
 #include "trainer/online.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -9,6 +10,7 @@
 #include <iomanip>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -56,7 +58,9 @@ class Loop {
 
  private:
   void pump();
-  void route(stream::Sample&& s);
+  void receive_loop();
+  bool stream_finished() const;
+  std::vector<train::Sample> route(stream::Sample&& s);
   int settled() const;
   void step(const std::vector<train::SamplePtr>& batch, double n_total);
   ValidationFigures validate(long long step);
@@ -74,7 +78,16 @@ class Loop {
   std::unique_ptr<Optimizer> optimizer_;
   Loss loss_kind_;
   std::shared_ptr<models::Model> model_;
-  std::deque<train::Sample> pending_;
+  // Receiving: a thread of its own when MPI allows it (MPI_THREAD_MULTIPLE), so that the
+  // stream moves while the model trains; otherwise pump() between steps.
+  bool threaded_ = false;
+  std::thread receiver_thread_;
+  std::atomic<bool> stream_done_{false};
+  std::exception_ptr receiver_error_;
+  // Guards what the receiving thread and the training loop share: held_, last_item_,
+  // last_step_, the counters below and the normaliser's accumulators.
+  mutable std::mutex mutex_;
+  std::deque<train::Sample> pending_;  // polling mode: pairs waiting for room in the buffer
   std::map<long long, HeldOut> held_;
   std::set<int> my_groups_;                   // job-wide indices of the groups feeding this rank
   std::map<int, long long> last_item_;        // job-wide group -> highest work item seen
@@ -130,7 +143,8 @@ Loop::Loop(const OnlineSetup& s)
   }
 }
 
-void Loop::route(stream::Sample&& s) {
+std::vector<train::Sample> Loop::route(stream::Sample&& s) {
+  std::lock_guard<std::mutex> lock(mutex_);
   const long long id = s.meta.simulation;
   const long long item = id >= s_.simulations ? id - s_.simulations : id + s_.validation;
   const int group = s_.group_index[static_cast<std::size_t>(s.group)];
@@ -144,7 +158,7 @@ void Loop::route(stream::Sample&& s) {
     const long long j = builder_.frame_index(s.meta.time);
     if (j >= 0) h.frames[j] = std::vector<float>(s.values.begin(), s.values.end());
     h.final_seen = h.final_seen || last;
-    return;
+    return {};
   }
   ++received_;
   if (last) ++finished_sims_;
@@ -154,11 +168,38 @@ void Loop::route(stream::Sample&& s) {
   it->second = s.meta.step;
   if (last) last_step_.erase(it);
   (void)fresh;
-  for (train::Sample& p : builder_.add(s)) {
-    normalizer_.observe(p.data.data());
-    ++pairs_;
-    pending_.push_back(std::move(p));
+  std::vector<train::Sample> pairs = builder_.add(s);
+  for (const train::Sample& p : pairs) normalizer_.observe(p.data.data());
+  pairs_ += static_cast<long long>(pairs.size());
+  return pairs;
+}
+
+void Loop::receive_loop() {
+  try {
+    while (!receiver_.done()) {
+      std::vector<stream::Sample> samples = receiver_.poll();
+      if (samples.empty()) {
+        // Not MPI_Mprobe: a blocking probe spins, and the trainer needs the core.
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        continue;
+      }
+      for (stream::Sample& sample : samples)
+        for (train::Sample& p : route(std::move(sample)))
+          // Waits while fifo / firo are full: the stream then backs up to the solvers.
+          if (!buffer_.put(std::move(p))) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++discarded_;  // training has stopped
+          }
+    }
+  } catch (...) {
+    receiver_error_ = std::current_exception();
   }
+  buffer_.close();
+  stream_done_ = true;
+}
+
+bool Loop::stream_finished() const {
+  return threaded_ ? stream_done_.load() : receiver_.done() && pending_.empty();
 }
 
 void Loop::pump() {
@@ -166,13 +207,16 @@ void Loop::pump() {
   // A full buffer holds the stream back: nothing is received until it has room, so the sends
   // of the solver ranks stay pending and (backpressure: block) the solvers wait.
   if (pending_.empty()) {
-    for (stream::Sample& sample : receiver_.poll()) route(std::move(sample));
+    for (stream::Sample& sample : receiver_.poll())
+      for (train::Sample& p : route(std::move(sample))) pending_.push_back(std::move(p));
     while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
   }
   if (receiver_.done() && pending_.empty() && !buffer_.closed()) buffer_.close();
 }
 
 int Loop::settled() const {
+  const bool finished = stream_finished();
+  std::lock_guard<std::mutex> lock(mutex_);
   int n = 0;
   for (int v = 0; v < s_.validation; ++v) {
     const int group = v % s_.total_groups;
@@ -180,7 +224,7 @@ int Loop::settled() const {
     auto it = last_item_.find(group);
     auto h = held_.find(s_.simulations + v);
     const bool final_seen = h != held_.end() && h->second.final_seen;
-    if (receiver_.done() || final_seen || (it != last_item_.end() && it->second > v)) ++n;
+    if (finished || final_seen || (it != last_item_.end() && it->second > v)) ++n;
   }
   return n;
 }
@@ -194,6 +238,7 @@ torch::Tensor Loop::predict(const torch::Tensor& inputs, const torch::Tensor& la
 
 ValidationFigures Loop::validate(long long step) {
   const double t0 = MPI_Wtime();
+  std::unique_lock<std::mutex> lock(mutex_);
   torch::NoGradGuard no_grad;
   model_->eval();
   const std::int64_t n = layout_.points;
@@ -299,6 +344,7 @@ ValidationFigures Loop::validate(long long step) {
     horizon = std::min(horizon, static_cast<double>(reached));
   }
   model_->train();
+  lock.unlock();
   std::vector<double> total = allreduce(s_.trainers, sum, MPI_SUM);
   const double min_horizon = -allreduce(s_.trainers, {-horizon}, MPI_MAX)[0];
   ValidationFigures v;
@@ -317,7 +363,10 @@ ValidationFigures Loop::validate(long long step) {
 void Loop::step(const std::vector<train::SamplePtr>& batch, double n_total) {
   const double t0 = MPI_Wtime();
   const int P = s_.trainers.size();
-  normalizer_.synchronize(s_.trainers);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    normalizer_.synchronize(s_.trainers);
+  }
   optimizer_->zero_grad();
   double local_loss = 0;
   const auto n_local = static_cast<std::int64_t>(batch.size());
@@ -357,12 +406,19 @@ void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
   const auto seen = buffer_.seen_summary();
   const double now = MPI_Wtime();
   const double active = t_gate_ >= 0 ? now - t_gate_ - t_validation_ : 0;
-  std::vector<double> sums =
-      allreduce(s_.trainers,
-                {static_cast<double>(received_), static_cast<double>(pairs_),
-                 static_cast<double>(c.served), static_cast<double>(c.size), t_train_, active,
-                 cell_updates_, static_cast<double>(finished_sims_)},
-                MPI_SUM);
+  std::vector<double> mine;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    mine = {static_cast<double>(received_),
+            static_cast<double>(pairs_),
+            static_cast<double>(c.served),
+            static_cast<double>(c.size),
+            t_train_,
+            active,
+            cell_updates_,
+            static_cast<double>(finished_sims_)};
+  }
+  std::vector<double> sums = allreduce(s_.trainers, mine, MPI_SUM);
   const double seen_max = allreduce(s_.trainers, {static_cast<double>(seen.max)}, MPI_MAX)[0];
   if (s_.trainers.rank() != 0) return;
   const double wall = now - t_start_;
@@ -480,8 +536,16 @@ OnlineSummary Loop::run() {
   OnlineSummary summary;
   bool gate = s_.validation == 0;
   long long after_stream = 0;
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  threaded_ = level == MPI_THREAD_MULTIPLE;
+  if (threaded_) receiver_thread_ = std::thread([this] { receive_loop(); });
   for (;;) {
-    pump();
+    if (threaded_) {
+      if (stream_done_ && receiver_error_) std::rethrow_exception(receiver_error_);
+    } else {
+      pump();
+    }
     std::optional<std::vector<train::SamplePtr>> batch;
     if (gate) batch = buffer_.try_batch(static_cast<std::size_t>(batch_size_));
     const bool exhausted = batch && batch->empty();
@@ -490,7 +554,7 @@ OnlineSummary Loop::run() {
                               MPI_Wtime() - last_progress_ >= s_.progress_interval;
     const std::vector<double> flags =
         allreduce(s_.trainers,
-                  {n_local, receiver_.done() && pending_.empty() ? 1.0 : 0.0, exhausted ? 1.0 : 0.0,
+                  {n_local, stream_finished() ? 1.0 : 0.0, exhausted ? 1.0 : 0.0,
                    static_cast<double>(settled()), progress_due ? 1.0 : 0.0},
                   MPI_SUM);
     const double n_total = flags[0];
@@ -549,17 +613,18 @@ OnlineSummary Loop::run() {
     }
   }
 
-  // Training is over: take in the rest of the stream so that no solver waits for us.
+  // Training is over: take in the rest of the stream so that no solver waits for us (held-out
+  // states still count for the final validation; training pairs are discarded).
   buffer_.abort();
-  discarded_ += static_cast<long long>(pending_.size());
-  pending_.clear();
-  while (!receiver_.done()) {
-    if (auto sample = receiver_.next()) {
-      if (sample->meta.simulation >= s_.simulations)
-        route(std::move(*sample));  // held-out states still count for the final validation
-      else
-        ++discarded_;
-    }
+  if (threaded_) {
+    receiver_thread_.join();
+    if (receiver_error_) std::rethrow_exception(receiver_error_);
+  } else {
+    discarded_ += static_cast<long long>(pending_.size());
+    pending_.clear();
+    while (!receiver_.done())
+      if (auto sample = receiver_.next())
+        discarded_ += static_cast<long long>(route(std::move(*sample)).size());
   }
   if (last_validation_.step != steps_ || !validated_) last_validation_ = validate(steps_);
   validated_ = true;
@@ -605,8 +670,15 @@ OnlineSummary Loop::run() {
 }  // namespace
 
 OnlineSummary train_online(const OnlineSetup& setup) {
-  Loop loop(setup);
-  return loop.run();
+  auto loop = std::make_unique<Loop>(setup);
+  try {
+    return loop->run();
+  } catch (...) {
+    // The receiving thread may still be waiting for messages that never come: the loop is
+    // left alive for it, and the caller ends the job.
+    (void)loop.release();
+    throw;
+  }
 }
 
 }  // namespace surge::trainer

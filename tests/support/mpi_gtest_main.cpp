@@ -6,6 +6,9 @@
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  // As apps/surge.cpp: the online trainer receives on a thread of its own.
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   PetscInitialize(&argc, &argv, nullptr, nullptr);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -18,5 +21,6 @@ int main(int argc, char** argv) {
   int global = 0;
   MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   PetscFinalize();
+  MPI_Finalize();
   return global;
 }
