@@ -10,8 +10,10 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "parallel/collective.hpp"
 #include "parallel/comm.hpp"
 #include "workflow/app_config.hpp"
+#include "workflow/plan.hpp"
 #include "workflow/run.hpp"
 #include "workflow/simulate.hpp"
 
@@ -26,6 +28,10 @@ commands:
   simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file)
   run CONFIG           run the ensemble and train its surrogate online, streaming the
                        snapshots in memory to the trainer ranks (output.directory)
+  plan CONFIG --nodes N --tasks-per-node M
+                       dry run of `run` on N nodes x M tasks (one process is enough): print the
+                       layout, memory estimates per rank and node, and the data streamed; exit 2
+                       if the ranks cannot be arranged (see cluster/ and docs/cluster.md)
   schema               print the configuration reference (Markdown)
   help                 print this text
 
@@ -34,6 +40,8 @@ options:
                          --set study.seed=7 --set solver.parameters.cells=[512]
   --overwrite            (simulate, run) replace an existing output file or directory once the
                          new one is complete
+  --nodes N              (plan) nodes of the job
+  --tasks-per-node M     (plan) MPI ranks per node
   -h, --help             print this text
   --version              print the version
 
@@ -45,7 +53,22 @@ struct Args {
   std::string config;
   std::vector<std::string> overrides;
   bool overwrite = false;
+  int nodes = 0, tasks_per_node = 0;  // plan; 0: not given
 };
+
+// The value of --nodes / --tasks-per-node: a whole number >= 1.
+int positive_count(const std::string& option, const std::string& value) {
+  std::size_t used = 0;
+  int n = 0;
+  try {
+    n = std::stoi(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || n < 1)
+    throw surge::InputError(option + " needs a whole number >= 1, not '" + value + "'");
+  return n;
+}
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -65,6 +88,13 @@ Args parse(int argc, char** argv) {
       a.overrides.push_back(s.substr(6));
     } else if (s == "--overwrite") {
       a.overwrite = true;
+    } else if (s == "--nodes" || s == "--tasks-per-node") {
+      if (i + 1 >= argc) throw surge::InputError(s + " needs a number");
+      (s == "--nodes" ? a.nodes : a.tasks_per_node) = positive_count(s, argv[++i]);
+    } else if (s.rfind("--nodes=", 0) == 0) {
+      a.nodes = positive_count("--nodes", s.substr(8));
+    } else if (s.rfind("--tasks-per-node=", 0) == 0) {
+      a.tasks_per_node = positive_count("--tasks-per-node", s.substr(17));
     } else if (s.rfind("-", 0) == 0 && s.size() > 1) {
       throw surge::InputError("unknown option '" + s + "' (see surge --help)");
     } else {
@@ -73,16 +103,16 @@ Args parse(int argc, char** argv) {
   }
   if (positional.empty()) throw surge::InputError("no command given (see surge --help)");
   a.command = positional[0];
-  const std::vector<std::string> known{"validate", "simulate", "run", "schema", "help"};
+  const std::vector<std::string> known{"validate", "simulate", "run", "plan", "schema", "help"};
   bool ok = false;
   for (const auto& k : known) ok = ok || a.command == k;
   if (!ok) {
     std::string msg = "unknown command '" + a.command + "'";
     if (auto c = surge::config::closest(a.command, known)) msg += " (did you mean '" + *c + "'?)";
-    throw surge::InputError(msg + "; commands: validate, simulate, run, schema, help");
+    throw surge::InputError(msg + "; commands: validate, simulate, run, plan, schema, help");
   }
-  const bool needs_config =
-      a.command == "validate" || a.command == "simulate" || a.command == "run";
+  const bool needs_config = a.command == "validate" || a.command == "simulate" ||
+                            a.command == "run" || a.command == "plan";
   if (needs_config && positional.size() < 2)
     throw surge::InputError("'" + a.command + "' needs a CONFIG file (surge " + a.command +
                             " CONFIG)");
@@ -91,6 +121,10 @@ Args parse(int argc, char** argv) {
   if (needs_config) a.config = positional[1];
   if (a.overwrite && a.command != "simulate" && a.command != "run")
     throw surge::InputError("--overwrite applies to 'simulate' and 'run' only");
+  if (a.command == "plan" && (a.nodes == 0 || a.tasks_per_node == 0))
+    throw surge::InputError("'plan' needs --nodes N and --tasks-per-node M");
+  if (a.command != "plan" && (a.nodes != 0 || a.tasks_per_node != 0))
+    throw surge::InputError("--nodes and --tasks-per-node apply to 'plan' only");
   return a;
 }
 
@@ -115,6 +149,16 @@ int run(const surge::Comm& world, int argc, char** argv) {
                      surge::config::emit(config));
     return surge::kExitOk;
   }
+  if (args.command == "plan") {
+    surge::PlanOptions opt;
+    opt.nodes = args.nodes;
+    opt.tasks_per_node = args.tasks_per_node;
+    // Every rank computes the same plan (it is cheap); rank 0 prints it.
+    surge::PlanEstimate estimate;
+    surge::agree_on_input(world, [&] { estimate = surge::plan(world, config, opt); });
+    surge::log::info(surge::describe(estimate, opt));
+    return surge::kExitOk;
+  }
   if (args.command == "run") {
     surge::RunOptions opt;
     opt.overwrite = args.overwrite;
@@ -132,6 +176,11 @@ int run(const surge::Comm& world, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Trainer ranks receive the stream on a thread of their own while the training loop runs
+  // collectives: ask for MPI_THREAD_MULTIPLE (without it they poll between steps instead).
+  int provided = MPI_THREAD_SINGLE;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
+    return surge::kExitRuntime;
   // PETSc must not see surge's own options; give it only the program name.
   int petsc_argc = 1;
   char** petsc_argv = argv;
@@ -150,6 +199,7 @@ int main(int argc, char** argv) {
     std::cerr << "surge [rank " << world.rank() << "]: fatal: " << e.what() << std::endl;
     MPI_Abort(MPI_COMM_WORLD, surge::kExitRuntime);
   }
-  PetscFinalize();
+  PetscFinalize();  // MPI was initialised here, so PETSc leaves finalising it to us
+  MPI_Finalize();
   return status;
 }

@@ -19,6 +19,10 @@ packages=(
   libgtest-dev libgmock-dev
   python3-matplotlib  # scripts/plot_run.py
   python3-torch       # tests that saved surrogates load in Python (torch.load)
+  # The `slurm` tests submit cluster/'s batch scripts to a private single-node SLURM
+  # (cluster/local-slurm.sh). Where systemd runs, the packages enable their own services; the
+  # tests use none of them.
+  slurm-wlm munge
 )
 
 build=1

@@ -36,29 +36,23 @@ LayoutOptions layout_options(const YAML::Node& s, bool with_trainers) {
   return o;
 }
 
-Layout::Layout(const Comm& world, const LayoutOptions& opt) : world_rank_(world.rank()) {
-  const int size = world.size();
-  // Node of every rank, numbered 0.. in order of the node's lowest world rank.
-  int node_key;
-  if (opt.ranks_per_node > 0) {
-    node_key = world_rank_ / opt.ranks_per_node;
-  } else {
-    Comm shared = world.split_shared();
-    // The lowest world rank on my node names the node.
-    int lowest = world_rank_;
-    MPI_Allreduce(&world_rank_, &lowest, 1, MPI_INT, MPI_MIN, shared.get());
-    node_key = lowest;
-  }
-  std::vector<int> keys = world.allgather(node_key);
+LayoutTable arrange_ranks(const std::vector<int>& node_keys, const LayoutOptions& opt) {
+  const int size = static_cast<int>(node_keys.size());
   std::map<int, std::vector<int>> members;  // node key -> world ranks, ascending
-  for (int r = 0; r < size; ++r) members[keys[static_cast<std::size_t>(r)]].push_back(r);
+  for (int r = 0; r < size; ++r) members[node_keys[static_cast<std::size_t>(r)]].push_back(r);
+  // Keys are ordered by value, not by lowest rank: renumber so that node 0 holds rank 0, etc.
+  std::vector<const std::vector<int>*> nodes;
+  for (const auto& [key, ranks] : members) nodes.push_back(&ranks);
+  std::sort(nodes.begin(), nodes.end(), [](auto a, auto b) { return a->front() < b->front(); });
 
-  table_.assign(static_cast<std::size_t>(size), RankPlace{});
+  LayoutTable t;
+  t.places.assign(static_cast<std::size_t>(size), RankPlace{});
   const int rps = opt.ranks_per_simulation;
   const int tpn = opt.trainer_ranks_per_node;
   std::ostringstream problems;
   int node = 0;
-  for (const auto& [key, ranks] : members) {
+  for (const std::vector<int>* members_of_node : nodes) {
+    const std::vector<int>& ranks = *members_of_node;
     const int n = static_cast<int>(ranks.size());
     const int solvers = n - tpn;
     if (solvers < rps) {
@@ -70,74 +64,105 @@ Layout::Layout(const Comm& world, const LayoutOptions& opt) : world_rank_(world.
                << solvers << " for solvers, not a multiple of layout.ranks_per_simulation = " << rps
                << " (a solver group may not span nodes)\n";
     }
-    const int first_trainer = trainers_;
+    const int first_trainer = t.trainers;
     for (int i = 0; i < n; ++i) {
-      RankPlace& p = table_[static_cast<std::size_t>(ranks[static_cast<std::size_t>(i)])];
+      RankPlace& p = t.places[static_cast<std::size_t>(ranks[static_cast<std::size_t>(i)])];
       p.node = node;
       if (i < tpn) {
         p.role = Role::Trainer;
-        p.trainer = trainers_++;
+        p.trainer = t.trainers++;
       } else {
         const int local_group = (i - tpn) / rps;
         p.role = Role::Solver;
-        p.group = groups_ + local_group;
+        p.group = t.groups + local_group;
         p.trainer = tpn > 0 ? first_trainer + local_group % tpn : -1;
       }
     }
-    groups_ += std::max(solvers, 0) / rps + ((solvers > 0 && solvers % rps) ? 1 : 0);
+    t.groups += std::max(solvers, 0) / rps + ((solvers > 0 && solvers % rps) ? 1 : 0);
     ++node;
   }
-  nodes_ = node;
+  t.nodes = node;
   if (!problems.str().empty()) {
     std::string msg = problems.str();
     msg.pop_back();
     throw InputError("layout: the " + std::to_string(size) +
                      " ranks cannot be arranged as asked:\n" + msg);
   }
-  const RankPlace& me = self();
-  group_ = world.split(me.role == Role::Solver ? me.group : -1, world_rank_);
-  solvers_ = world.split(me.role == Role::Solver ? 0 : -1, world_rank_);
-  trainers_comm_ = world.split(me.role == Role::Trainer ? 0 : -1, world_rank_);
+  return t;
 }
 
-int Layout::trainer_world_rank(int t) const {
-  for (std::size_t r = 0; r < table_.size(); ++r)
-    if (table_[r].role == Role::Trainer && table_[r].trainer == t) return static_cast<int>(r);
+int LayoutTable::trainer_world_rank(int t) const {
+  for (std::size_t r = 0; r < places.size(); ++r)
+    if (places[r].role == Role::Trainer && places[r].trainer == t) return static_cast<int>(r);
   return -1;
 }
 
-std::vector<int> Layout::group_world_ranks(int g) const {
+std::vector<int> LayoutTable::group_world_ranks(int g) const {
   std::vector<int> out;
-  for (std::size_t r = 0; r < table_.size(); ++r)
-    if (table_[r].role == Role::Solver && table_[r].group == g) out.push_back(static_cast<int>(r));
+  for (std::size_t r = 0; r < places.size(); ++r)
+    if (places[r].role == Role::Solver && places[r].group == g) out.push_back(static_cast<int>(r));
   return out;
 }
 
-std::string Layout::describe() const {
+std::string LayoutTable::describe(int max_nodes) const {
   std::ostringstream o;
-  o << "layout: " << table_.size() << " ranks on " << nodes_ << " node(s): " << groups_
-    << " solver group(s), " << trainers_ << " trainer(s)\n";
-  for (int n = 0; n < nodes_; ++n) {
+  o << "layout: " << places.size() << " ranks on " << nodes << " node(s): " << groups
+    << " solver group(s), " << trainers << " trainer(s)\n";
+  const int shown = max_nodes >= 0 ? std::min(nodes, max_nodes) : nodes;
+  // One pass over the ranks: each node's trainers and groups, in order.
+  std::vector<std::vector<int>> node_trainers(static_cast<std::size_t>(nodes));
+  std::vector<std::vector<int>> node_groups(static_cast<std::size_t>(nodes));
+  for (const RankPlace& p : places) {
+    auto n = static_cast<std::size_t>(p.node);
+    if (p.role == Role::Trainer) node_trainers[n].push_back(p.trainer);
+    if (p.role == Role::Solver && (node_groups[n].empty() || node_groups[n].back() != p.group))
+      node_groups[n].push_back(p.group);
+  }
+  std::vector<std::vector<int>> group_ranks(static_cast<std::size_t>(groups));
+  std::vector<int> trainer_rank(static_cast<std::size_t>(trainers), -1);
+  for (std::size_t r = 0; r < places.size(); ++r) {
+    if (places[r].role == Role::Solver)
+      group_ranks[static_cast<std::size_t>(places[r].group)].push_back(static_cast<int>(r));
+    else
+      trainer_rank[static_cast<std::size_t>(places[r].trainer)] = static_cast<int>(r);
+  }
+  for (int n = 0; n < shown; ++n) {
     o << "  node " << n << ":";
-    for (int t = 0; t < trainers_; ++t) {
-      int r = trainer_world_rank(t);
-      if (table_[static_cast<std::size_t>(r)].node == n)
-        o << " trainer " << t << " = rank " << r << ";";
-    }
-    for (int g = 0; g < groups_; ++g) {
-      auto ranks = group_world_ranks(g);
-      if (ranks.empty() || table_[static_cast<std::size_t>(ranks[0])].node != n) continue;
+    for (int t : node_trainers[static_cast<std::size_t>(n)])
+      o << " trainer " << t << " = rank " << trainer_rank[static_cast<std::size_t>(t)] << ";";
+    for (int g : node_groups[static_cast<std::size_t>(n)]) {
+      const auto& ranks = group_ranks[static_cast<std::size_t>(g)];
       o << " group " << g << " = ranks ";
       for (std::size_t i = 0; i < ranks.size(); ++i) o << (i ? "," : "") << ranks[i];
-      int t = table_[static_cast<std::size_t>(ranks[0])].trainer;
+      int t = places[static_cast<std::size_t>(ranks[0])].trainer;
       if (t >= 0) o << " -> trainer " << t;
       o << ";";
     }
     o << "\n";
   }
+  if (shown < nodes) o << "  (" << nodes - shown << " more node(s) not shown)\n";
   std::string s = o.str();
   s.pop_back();
   return s;
+}
+
+Layout::Layout(const Comm& world, const LayoutOptions& opt) : world_rank_(world.rank()) {
+  // Node of every rank, named by a key that ranks of one node share.
+  int node_key;
+  if (opt.ranks_per_node > 0) {
+    node_key = world_rank_ / opt.ranks_per_node;
+  } else {
+    Comm shared = world.split_shared();
+    // The lowest world rank on my node names the node.
+    int lowest = world_rank_;
+    MPI_Allreduce(&world_rank_, &lowest, 1, MPI_INT, MPI_MIN, shared.get());
+    node_key = lowest;
+  }
+  plan_ = arrange_ranks(world.allgather(node_key), opt);
+  const RankPlace& me = self();
+  group_ = world.split(me.role == Role::Solver ? me.group : -1, world_rank_);
+  solvers_ = world.split(me.role == Role::Solver ? 0 : -1, world_rank_);
+  trainers_comm_ = world.split(me.role == Role::Trainer ? 0 : -1, world_rank_);
 }
 
 }  // namespace surge

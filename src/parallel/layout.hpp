@@ -33,31 +33,49 @@ struct RankPlace {
   int trainer = -1;  // trainer index: its own (trainers) or the paired one (solver ranks)
 };
 
+// The arrangement itself, computed from the node of every rank: what Layout holds, and what
+// `surge plan` computes for a job it does not run (no communicator needed).
+struct LayoutTable {
+  std::vector<RankPlace> places;  // by world rank
+  int nodes = 0, groups = 0, trainers = 0;
+
+  // World rank of trainer `t` (-1 if none), and the world ranks of group `g` in group-rank order.
+  int trainer_world_rank(int t) const;
+  std::vector<int> group_world_ranks(int g) const;
+  // A multi-line description for the start-up log: a header line, then one line per node
+  // (the first `max_nodes` nodes when max_nodes >= 0, then a line saying how many were left out).
+  std::string describe(int max_nodes = -1) const;
+};
+
+// Not collective. `node_keys[r]` names the node of world rank r (ranks with equal keys share a
+// node; nodes are numbered in order of their lowest rank). Throws InputError, listing every
+// node that cannot be arranged, when the ranks cannot be arranged as `options` asks.
+LayoutTable arrange_ranks(const std::vector<int>& node_keys, const LayoutOptions& options);
+
 class Layout {
  public:
   // Collective over `world`. Throws InputError (on every rank together, since every rank
   // computes the same table) when the ranks cannot be arranged as asked.
   Layout(const Comm& world, const LayoutOptions& options);
 
-  const RankPlace& self() const { return table_[static_cast<std::size_t>(world_rank_)]; }
-  const std::vector<RankPlace>& table() const { return table_; }
-  int nodes() const { return nodes_; }
-  int groups() const { return groups_; }
-  int trainers() const { return trainers_; }
+  const RankPlace& self() const { return plan_.places[static_cast<std::size_t>(world_rank_)]; }
+  const std::vector<RankPlace>& table() const { return plan_.places; }
+  int nodes() const { return plan_.nodes; }
+  int groups() const { return plan_.groups; }
+  int trainers() const { return plan_.trainers; }
   // World rank of trainer `t`, and the world ranks of group `g` in group-rank order.
-  int trainer_world_rank(int t) const;
-  std::vector<int> group_world_ranks(int g) const;
+  int trainer_world_rank(int t) const { return plan_.trainer_world_rank(t); }
+  std::vector<int> group_world_ranks(int g) const { return plan_.group_world_ranks(g); }
 
   const Comm& group_comm() const { return group_; }             // my solver group (solver ranks)
   const Comm& solvers_comm() const { return solvers_; }         // every solver rank
   const Comm& trainers_comm() const { return trainers_comm_; }  // every trainer rank
   // A multi-line description for the start-up log.
-  std::string describe() const;
+  std::string describe() const { return plan_.describe(); }
 
  private:
   int world_rank_ = 0;
-  int nodes_ = 0, groups_ = 0, trainers_ = 0;
-  std::vector<RankPlace> table_;
+  LayoutTable plan_;
   Comm group_, solvers_, trainers_comm_;
 };
 

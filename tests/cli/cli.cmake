@@ -1,7 +1,7 @@
-# End-to-end tests of the surge command: exit statuses, collective errors, output safety, and
-# the same study file from 1, 2 and 4 ranks.
+# End-to-end tests of the surge command: exit statuses, collective errors, output safety, the
+# same study file from 1, 2 and 4 ranks, and `surge plan` dry runs.
 set(cli_script ${CMAKE_CURRENT_LIST_DIR}/cli_test.sh)
-foreach(case help usage_errors validate failures_recorded)
+foreach(case help usage_errors validate failures_recorded plan plan_impossible)
   add_test(NAME cli_${case}.np1 COMMAND bash ${cli_script} ${case} 1)
   set_tests_properties(cli_${case}.np1 PROPERTIES LABELS "cli;np1")
 endforeach()

@@ -142,6 +142,45 @@ run_layout_errors)
   grep -q "leave 0 for solvers" err || { cat err; fail "only trainers: message"; }
   [[ ! -e r && ! -e r.partial ]] || fail "output written before the error"
   ;;
+plan)
+  # A dry run of a 2-node job from one process: layout, sizes, and nothing written. The
+  # default config: next_step on u with nu as a channel (2 in, 1 out) on 256 points, a buffer
+  # of 8000 pairs, the FNO that `surge run` reports with 139745 parameters, 101 snapshots.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 --tasks-per-node 4 >out 2>err \
+    || { cat out err; fail "plan failed"; }
+  has() { grep -q -- "$1" out || { cat out; fail "plan output: $2"; }; }
+  has "layout: 8 ranks on 2 node(s): 6 solver group(s), 2 trainer(s)" "layout"
+  has "node 1: trainer 1 = rank 4; group 3 = ranks 5 -> trainer 1;" "node 1"
+  has "(2 in + 1 out) channels x 256 points x 4 B = 3.0 KiB (3072 bytes)" "pair"
+  has "buffer: 8000 pairs = .*(24576000 bytes)" "buffer bytes"
+  has "model: 139745 parameters; .* 2 optimizer state(s) .*(2235920 bytes)" "model"
+  has "101 snapshot(s) each" "frames"
+  has "streamed per simulation: .*(206848 bytes)" "snapshot bytes"
+  [[ "$(ls)" == $'err\nout' ]] || fail "plan wrote files: $(ls)"
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 2>err
+  [[ $? -eq 2 ]] || fail "no --tasks-per-node"
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 0 --tasks-per-node 2 2>err
+  [[ $? -eq 2 ]] && grep -q "whole number >= 1" err || fail "--nodes 0"
+  "$SURGE" validate "$src/configs/burgers1d.yaml" --nodes 2 2>err
+  [[ $? -eq 2 ]] || fail "--nodes on validate"
+  ;;
+plan_impossible)
+  # One task per node: the trainer leaves no solver rank.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 --tasks-per-node 1 >out 2>err; status=$?
+  [[ $status -eq 2 ]] || { cat out err; fail "no solvers: status $status"; }
+  grep -q "node 1 has 1 ranks: 1 trainer(s) leave 0 for solvers" err \
+    || { cat err; fail "no solvers: message"; }
+  # Groups of 2 ranks in the 3 solver ranks of a node: a group would span two nodes.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 3 --tasks-per-node 4 \
+    --set layout.ranks_per_simulation=2 >out 2>err; status=$?
+  [[ $status -eq 2 ]] || { cat out err; fail "spanning group: status $status"; }
+  grep -q "leave 3 for solvers, not a multiple of layout.ranks_per_simulation = 2" err \
+    || { cat err; fail "spanning group: message"; }
+  # No trainer at all.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 \
+    --set layout.trainer_ranks_per_node=0 >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "at least one trainer" err || { cat err; fail "no trainer"; }
+  ;;
 *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name (np $np)"

@@ -84,6 +84,40 @@ TEST(Layout, ImpossibleLayoutsFailOnEveryRank) {
   }
 }
 
+// The arrangement without a communicator (surge plan): the same table on any rank count.
+TEST(LayoutTable, ArrangesNodesInOrderOfTheirLowestRank) {
+  // Keys name nodes but need not be ordered: the node holding rank 0 is node 0.
+  const surge::LayoutTable t = surge::arrange_ranks({7, 7, 7, 3, 3, 3}, LayoutOptions{1, 1, 0});
+  EXPECT_EQ(t.nodes, 2);
+  EXPECT_EQ(t.trainers, 2);
+  EXPECT_EQ(t.groups, 4);
+  EXPECT_EQ(t.places[0].node, 0);
+  EXPECT_EQ(t.places[0].role, Role::Trainer);
+  EXPECT_EQ(t.places[3].node, 1);
+  EXPECT_EQ(t.trainer_world_rank(1), 3);
+  EXPECT_EQ(t.group_world_ranks(2), std::vector<int>{4});
+  EXPECT_EQ(t.places[5].trainer, 1);
+  EXPECT_NE(t.describe().find("node 1: trainer 1 = rank 3; group 2 = ranks 4 -> trainer 1;"),
+            std::string::npos)
+      << t.describe();
+  const std::string two = t.describe(1);
+  EXPECT_NE(two.find("(1 more node(s) not shown)"), std::string::npos) << two;
+  EXPECT_EQ(two.find("node 1:"), std::string::npos) << two;
+}
+
+TEST(LayoutTable, ImpossibleArrangementsNameEveryBadNode) {
+  // Nodes of 4 ranks, 1 trainer, groups of 2: 3 solver ranks per node would split a group.
+  try {
+    surge::arrange_ranks({0, 0, 0, 0, 1, 1, 1, 1}, LayoutOptions{2, 1, 0});
+    FAIL() << "no InputError";
+  } catch (const surge::InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("node 0 has 4 ranks"), std::string::npos) << m;
+    EXPECT_NE(m.find("node 1 has 4 ranks"), std::string::npos) << m;
+  }
+  EXPECT_THROW(surge::arrange_ranks({0, 1}, LayoutOptions{1, 1, 0}), surge::InputError);
+}
+
 TEST(Collective, AnInputErrorOnOneRankReachesAll) {
   auto world = surge::test::world();
   try {
