@@ -6,7 +6,8 @@
 #      least 10x below persistence, within 5 minutes on 2 cores).
 #
 #   bench/online.sh [BUILD_DIR]        (default build; surge must be built there)
-# Environment: BENCH_ONLINE_EXAMPLE=0 skips part 2 (it takes about 4 minutes).
+# Environment: BENCH_ONLINE_BUSY=0 skips part 1 (about 2 minutes), BENCH_ONLINE_EXAMPLE=0 skips
+#   part 2 (about 4 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=../scripts/env.sh
@@ -20,6 +21,7 @@ trap 'rm -rf "$work"' EXIT
 # The value of KEY (a flow-map entry or a plain key) in a summary.yaml.
 field() { grep -o "$2: [^,}]*" "$1" | head -1 | sed 's/.*: //'; }
 
+if [[ "${BENCH_ONLINE_BUSY:-1}" != 0 ]]; then
 echo "### trainer busy fraction under a fast producer (np 3: 2 solver ranks, 1 trainer)"
 echo
 echo "Burgers 1D, 128 cells, a snapshot every 0.02 to t = 1 (a simulation takes a few ms, its"
@@ -44,6 +46,7 @@ for policy in fifo firo reservoir; do
     "$(field "$s" solver_blocked_seconds) | $met |"
 done
 echo
+fi
 
 if [[ "${BENCH_ONLINE_EXAMPLE:-1}" != 0 ]]; then
   echo "### the default example: mpirun -np 2 surge run configs/burgers1d.yaml"
