@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "solvers/advection/advection.hpp"
 #include "solvers/burgers/burgers.hpp"
+#include "solvers/euler/euler.hpp"
 #include "solvers/solver.hpp"
 
 namespace surge {
@@ -11,9 +12,11 @@ namespace surge {
 const std::vector<SolverEntry>& solver_registry() {
   static const std::vector<SolverEntry> entries = {
       {"burgers", "viscous Burgers equation (1D/2D finite volumes, WENO5, SSP-RK3)",
-       &burgers::schema, &burgers::create},
+       &burgers::schema, &burgers::create, &burgers::check},
       {"advection", "linear advection with optional viscosity (same numerics as burgers)",
-       &advection::schema, &advection::create},
+       &advection::schema, &advection::create, &advection::check},
+      {"euler", "compressible Euler equations (1D/2D finite-difference WENO5, SSP-RK3)",
+       &euler::schema, &euler::create, &euler::check},
   };
   return entries;
 }
@@ -26,12 +29,14 @@ config::Schema solver_schema() {
                                "parameters and its initial condition");
 }
 
-std::unique_ptr<Solver> make_solver(const Comm& group, const YAML::Node& solver_section) {
+namespace {
+
+const SolverEntry& entry_of(const YAML::Node& solver_section) {
   const YAML::Node type = solver_section["type"];
   const std::string name = type ? type.as<std::string>() : std::string();
   std::vector<std::string> names;
   for (const auto& e : solver_registry()) {
-    if (e.name == name) return e.create(group, solver_section);
+    if (e.name == name) return e;
     names.push_back(e.name);
   }
   std::ostringstream m;
@@ -40,6 +45,16 @@ std::unique_ptr<Solver> make_solver(const Comm& group, const YAML::Node& solver_
   m << "; available:";
   for (const auto& n : names) m << " " << n;
   throw InputError(m.str());
+}
+
+}  // namespace
+
+std::unique_ptr<Solver> make_solver(const Comm& group, const YAML::Node& solver_section) {
+  return entry_of(solver_section).create(group, solver_section);
+}
+
+void check_solver_inputs(const YAML::Node& solver_section, const SimulationSpec& spec) {
+  entry_of(solver_section).check(solver_section, spec);
 }
 
 }  // namespace surge

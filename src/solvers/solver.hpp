@@ -60,6 +60,10 @@ struct SolverEntry {
   config::Schema (*schema)();
   // Collective over `group`: builds the solver from the resolved `solver` section.
   std::unique_ptr<Solver> (*create)(const Comm& group, const YAML::Node& solver_section);
+  // Not collective: checks what the schema cannot (values that depend on each other, the
+  // initial condition's expressions and files) by building the initial condition of `spec`,
+  // without building the solver. Throws InputError naming the key.
+  void (*check)(const YAML::Node& solver_section, const SimulationSpec& spec);
 };
 
 // Every solver surge knows, in one explicit list.
@@ -68,5 +72,8 @@ const std::vector<SolverEntry>& solver_registry();
 config::Schema solver_schema();
 // Collective over `group`: the solver named by `solver.type`.
 std::unique_ptr<Solver> make_solver(const Comm& group, const YAML::Node& solver_section);
+// Not collective: the `check` of the solver named by `solver.type` (an unknown type is an
+// InputError, as in make_solver).
+void check_solver_inputs(const YAML::Node& solver_section, const SimulationSpec& spec);
 
 }  // namespace surge

@@ -64,8 +64,7 @@ void check_inputs(const YAML::Node& config) {
   validation_study(config["study"]);
   trainer::check_training(config["training"]);
   const YAML::Node solver = config["solver"];
-  make_initial_condition(solver["initial_condition"], study.spec(0),
-                         grid_from_config(solver["parameters"]));
+  check_solver_inputs(solver, study.spec(0));
 }
 
 YAML::Node load_config(const Comm& world, const std::string& file,

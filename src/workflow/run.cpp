@@ -136,7 +136,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   agree_on_input(world, [&] {
     if (!is_solver) return;
     solver = make_solver(layout->group_comm(), solver_section);
-    make_initial_condition(solver_section["initial_condition"], study->spec(0), solver->grid());
+    check_solver_inputs(solver_section, study->spec(0));
   });
 
   // What the trainers need to know of the solver: its fields and final time.

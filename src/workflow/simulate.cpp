@@ -59,7 +59,7 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
   agree_on_input(world, [&] {
     solver = make_solver(group_comm, solver_section);
     // Building one initial condition checks its expressions and files before any work.
-    make_initial_condition(solver_section["initial_condition"], study->spec(0), solver->grid());
+    check_solver_inputs(solver_section, study->spec(0));
   });
 
   const double every = config["output"]["every"].as<double>();

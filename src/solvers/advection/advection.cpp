@@ -30,4 +30,9 @@ std::unique_ptr<Solver> create(const Comm& group, const YAML::Node& solver_secti
       group, scalar_law_options(solver_section, ScalarLawOptions::Equation::Advection));
 }
 
+void check(const YAML::Node& solver_section, const SimulationSpec& spec) {
+  const ScalarLawOptions o = scalar_law_options(solver_section, ScalarLawOptions::Equation::Advection);
+  o.initial_condition(spec, o.grid);
+}
+
 }  // namespace surge::advection

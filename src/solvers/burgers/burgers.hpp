@@ -10,5 +10,7 @@ namespace surge::burgers {
 config::Schema schema();
 // Collective over `group`: a ScalarLawSolver for Burgers from the resolved `solver` section.
 std::unique_ptr<Solver> create(const Comm& group, const YAML::Node& solver_section);
+// Not collective: the options and the initial condition of `spec` (see SolverEntry::check).
+void check(const YAML::Node& solver_section, const SimulationSpec& spec);
 
 }  // namespace surge::burgers
