@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks of surge's scalar-law solver, side by side with PETSc's ts/tutorials/ex9.c.
+# Benchmarks of surge's scalar-law solver, side by side with PETSc's ts/tutorials/ex9.c, and of
+# the solver -> trainer snapshot stream, side by side with a plain MPI ping-pong.
 # Builds what is missing (surge via scripts/setup.sh, ex9 with mpicc from Debian's
 # libpetsc3.18-dev-examples), runs everything, prints the tables of docs/benchmarks.md.
 #
@@ -7,7 +8,8 @@
 #   scripts/bench.sh --tables   only print the tables again from the records of the last run
 # Environment: SURGE_BUILD_DIR (default build), SURGE_JOBS (default: number of cores),
 #   BENCH_T_END (default 0.5: final time of the work-precision problems).
-# All records (one line per measurement) are kept in $SURGE_BUILD_DIR/bench-results.txt.
+# All records (one line per measurement) are kept in $SURGE_BUILD_DIR/bench-results.txt, the
+# whole output of bench_stream in $SURGE_BUILD_DIR/bench-stream.txt.
 # Takes about 3 minutes on 2 cores (figures in docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,7 @@ if [[ ! -f "$dir/CMakeCache.txt" ]]; then
 elif ! grep -q '^SURGE_BUILD_BENCH:BOOL=ON' "$dir/CMakeCache.txt"; then
   cmake -S . -B "$dir" -DSURGE_BUILD_BENCH=ON >/dev/null
 fi
-cmake --build "$dir" --target bench_burgers -j "$jobs" >"$dir/bench-build.log" 2>&1 || {
+cmake --build "$dir" --target bench_burgers bench_stream -j "$jobs" >"$dir/bench-build.log" 2>&1 || {
   cat "$dir/bench-build.log"
   exit 1
 }
@@ -83,6 +85,11 @@ for problem in sine fan; do
     --t-end "$t_end" --cfl 0.9 >>"$records"
   bench/petsc_ex9.sh run "$ex9" 2 "$problem" 16384 "$t_end" >>"$records"
 done
+# Exactly 2 ranks: rank 0 streams, rank 1 receives (bench/stream_bench.cpp); its own table and
+# header go to bench-stream.txt, its records to the common file.
+say "stream bandwidth beside MPI ping-pong, 2 ranks"
+mpiexec -n 2 "$dir/bench/bench_stream" | tee "$dir/bench-stream.txt" |
+  grep -E '^(pingpong|stream) ' >>"$records"
 echo "# finished $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 echo "# records: $records"
@@ -123,6 +130,8 @@ kind == "accuracy" || kind == "ex9" {
   if (r == 1 && code == "ex9") { ne[p]++; en[p, ne[p]] = n; ee[p, ne[p]] = val($0, "error") + 0; et[p, ne[p]] = val($0, "step_s") + 0 }
   cups[code, p, r, n] = val($0, "cups")
 }
+kind == "pingpong" { pp[val($0, "bytes")] = $0 }
+kind == "stream" { nst++; stl[nst] = $0 }
 END {
   print "## 1. surge raw throughput: Burgers, WENO5-Z + Godunov + SSP-RK3, inviscid, periodic"
   print "(fixed steps per repetition, 1 warm-up repetition excluded, median and min of 5)"
@@ -186,4 +195,20 @@ END {
   }
   if (cmp == 0) g3 = "MISS (no comparable point)"; else if (g3 == "") g3 = "PASS"
   printf "  - verdict over the %d compared points: %s\n", cmp, g3
+  print ""
+  print "## 5. snapshot stream solver -> trainer (stream::Sender -> stream::Receiver), 2 ranks on one node, beside an MPI ping-pong"
+  print "(payload: one field on a 1D grid of size/8 cells; ping-pong: best one-way bandwidth of MPI_Send/MPI_Recv of the same bytes, plain heap buffers and buffers on transparent huge pages; stream: best run, payload bytes / time on the trainer from a barrier to the last sample assembled; GB/s = 1e9 bytes/s)"
+  print ""
+  print "| payload | ping-pong round trips x reps | stream messages x runs | ping-pong GB/s | ping-pong, huge pages, GB/s | stream GB/s (best) | stream GB/s (median) | stream / ping-pong | stream / huge-page ping-pong | goal: stream / ping-pong >= 0.80 |"
+  print "|--------:|-----------------------------:|-----------------------:|---------------:|----------------------------:|-------------------:|---------------------:|-------------------:|-----------------------------:|----------------------------------|"
+  g5 = nst ? "PASS" : "MISS (no stream records)"; g5h = g5
+  for (i = 1; i <= nst; i++) {
+    l = stl[i]; b = val(l, "bytes"); q = pp[b]
+    size = b % 1048576 == 0 ? b / 1048576 " MiB" : b / 1024 " KiB"
+    ratio = val(l, "ratio") + 0; v = ratio >= 0.8 ? "PASS" : "MISS"; if (v == "MISS") g5 = "MISS"
+    if (val(l, "huge_ratio") + 0 < 0.8) g5h = "MISS"
+    printf "| %s | %s x %s | %s x %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", size, val(q, "roundtrips"), val(q, "reps"), val(l, "messages"), val(l, "runs"), val(l, "pingpong_gbps"), val(l, "huge_pingpong_gbps"), val(l, "gbps"), val(l, "median_gbps"), ratio, val(l, "huge_ratio"), v
+  }
+  print ""
+  printf "- stream at least 80%% of the plain ping-pong one-way bandwidth, 64 KiB to 64 MiB: %s (against the huge-page ping-pong: %s)\n", g5, g5h
 }' "$records"

@@ -28,6 +28,11 @@ struct ReceiverStats {
   // Assemblies given up because a rank of the group dropped its block (drop_oldest) and sent a
   // later state or finished instead.
   long long abandoned = 0;
+  // Snapshots the senders dropped (drop_oldest) before their latest message, summed over the
+  // sending ranks (a state lost by a group of n ranks counts once per rank that dropped it).
+  // Known from the messages themselves: a message's serial counts every snapshot its sender
+  // was handed, its sequence only those sent.
+  long long dropped = 0;
 };
 
 class Receiver {
@@ -47,6 +52,12 @@ class Receiver {
   // been handed out (no assembly can be pending then: a finished rank's missing blocks never
   // come, and such assemblies are abandoned).
   bool done() const;
+  // Gives back the storage of a sample's values once the caller is done with them, so that a
+  // later sample reuses it instead of fresh memory, which the kernel must zero and map page by
+  // page (at 64 MiB that costs more than the transfer itself). At most kSpareSamples are kept.
+  // Not collective.
+  void recycle(std::vector<double>&& values);
+  static constexpr std::size_t kSpareSamples = 4;
 
   int senders() const { return static_cast<int>(senders_.size()); }
   int finished_senders() const { return finished_; }
@@ -59,6 +70,7 @@ class Receiver {
     int group = 0;
     long long next_sequence = 0;
     long long last_serial = -1;
+    long long dropped = 0;
     bool finished = false;
     std::map<long long, long long> last_step;  // simulation -> last step received
   };
@@ -90,6 +102,7 @@ class Receiver {
   std::map<long long, SimulationInfo> simulations_;
   std::map<Key, Assembly> assemblies_;
   std::deque<Sample> ready_;
+  std::vector<std::vector<double>> spare_values_;  // recycled sample storage
   std::vector<char> buffer_;
   WireMessage message_;
   ReceiverStats stats_;

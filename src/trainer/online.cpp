@@ -100,6 +100,7 @@ class Loop {
 
   // Counters (this rank).
   long long received_ = 0, pairs_ = 0, discarded_ = 0, finished_sims_ = 0;
+  long long dropped_ = 0;  // snapshots the senders dropped (the receiver's count, copied)
   double cell_updates_ = 0;
   long long steps_ = 0;
   double t_start_ = 0, t_gate_ = -1, t_train_ = 0, t_validation_ = 0;
@@ -136,7 +137,8 @@ Loop::Loop(const OnlineSetup& s)
     const std::string path = (std::filesystem::path(s.directory) / "metrics.csv").string();
     csv_.open(path);
     if (!csv_) throw RuntimeError("cannot write " + path);
-    csv_ << "step,wall_s,samples_received,pairs,pairs_used,buffer_fill,seen_mean,seen_max,"
+    csv_ << "step,wall_s,samples_received,snapshots_dropped,pairs,pairs_used,buffer_fill,"
+            "seen_mean,seen_max,"
             "train_loss,lr,grad_norm,val_one_step,val_one_step_persistence,val_rollout,"
             "val_rollout_persistence,val_horizon,busy_fraction,solver_cell_updates_per_s,"
             "simulations_streamed\n";
@@ -178,18 +180,24 @@ void Loop::receive_loop() {
   try {
     while (!receiver_.done()) {
       std::vector<stream::Sample> samples = receiver_.poll();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        dropped_ = receiver_.stats().dropped;
+      }
       if (samples.empty()) {
         // Not MPI_Mprobe: a blocking probe spins, and the trainer needs the core.
         std::this_thread::sleep_for(std::chrono::microseconds(100));
         continue;
       }
-      for (stream::Sample& sample : samples)
+      for (stream::Sample& sample : samples) {
         for (train::Sample& p : route(std::move(sample)))
           // Waits while fifo / firo are full: the stream then backs up to the solvers.
           if (!buffer_.put(std::move(p))) {
             std::lock_guard<std::mutex> lock(mutex_);
             ++discarded_;  // training has stopped
           }
+        receiver_.recycle(std::move(sample.values));
+      }
     }
   } catch (...) {
     receiver_error_ = std::current_exception();
@@ -207,8 +215,11 @@ void Loop::pump() {
   // A full buffer holds the stream back: nothing is received until it has room, so the sends
   // of the solver ranks stay pending and (backpressure: block) the solvers wait.
   if (pending_.empty()) {
-    for (stream::Sample& sample : receiver_.poll())
+    for (stream::Sample& sample : receiver_.poll()) {
       for (train::Sample& p : route(std::move(sample))) pending_.push_back(std::move(p));
+      receiver_.recycle(std::move(sample.values));
+    }
+    dropped_ = receiver_.stats().dropped;
     while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
   }
   if (receiver_.done() && pending_.empty() && !buffer_.closed()) buffer_.close();
@@ -416,7 +427,8 @@ void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
             t_train_,
             active,
             cell_updates_,
-            static_cast<double>(finished_sims_)};
+            static_cast<double>(finished_sims_),
+            static_cast<double>(dropped_)};
   }
   std::vector<double> sums = allreduce(s_.trainers, mine, MPI_SUM);
   const double seen_max = allreduce(s_.trainers, {static_cast<double>(seen.max)}, MPI_MAX)[0];
@@ -426,9 +438,10 @@ void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
   const double busy = sums[5] > 0 ? sums[4] / sums[5] : kNaN;
   const double loss = loss_steps_ > 0 ? loss_sum_ / static_cast<double>(loss_steps_) : kNaN;
   if (row) {
-    csv_ << steps_ << ',' << fmt(wall, 6) << ',' << sums[0] << ',' << sums[1] << ',' << sums[2]
-         << ',' << sums[3] << ',' << fmt(seen_mean) << ',' << seen_max << ',' << fmt(loss, 6) << ','
-         << fmt(optimizer_->lr(), 6) << ',' << fmt(last_grad_norm_, 6) << ',';
+    csv_ << steps_ << ',' << fmt(wall, 6) << ',' << sums[0] << ',' << sums[8] << ',' << sums[1]
+         << ',' << sums[2] << ',' << sums[3] << ',' << fmt(seen_mean) << ',' << seen_max << ','
+         << fmt(loss, 6) << ',' << fmt(optimizer_->lr(), 6) << ',' << fmt(last_grad_norm_, 6)
+         << ',';
     if (v)
       csv_ << fmt(v->one_step, 6) << ',' << fmt(v->one_step_persistence, 6) << ','
            << fmt(v->rollout, 6) << ',' << fmt(v->rollout_persistence, 6) << ',' << v->horizon;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -182,6 +183,14 @@ TEST(Run, DropOldestLosesSnapshotsButAccountsForEachAndEnds) {
   EXPECT_LE(r.training.pairs, r.training.samples_received);
   EXPECT_EQ(r.ok, 14);
   EXPECT_LE(r.training.steps, 40);
+  // The trainers' count (from the messages' serials) matches the senders' own.
+  if (world.rank() == 0) {
+    const auto rows = read_csv(dir + "/metrics.csv");
+    const auto col = static_cast<std::size_t>(
+        std::find(rows[0].begin(), rows[0].end(), "snapshots_dropped") - rows[0].begin());
+    ASSERT_LT(col, rows[0].size());
+    EXPECT_EQ(std::stoll(rows.back()[col]), r.snapshots_dropped);
+  }
 }
 
 TEST(Run, ParametersToFieldTrainsAnMlp) {
