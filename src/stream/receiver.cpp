@@ -1,7 +1,5 @@
 #include "stream/receiver.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "stream/huge_pages.hpp"
 
 namespace surge::stream {
 
@@ -93,24 +92,6 @@ class PayloadIterator {
  private:
   const char* p_;
 };
-
-// Advises the whole 2 MiB pages inside [p, p + bytes) onto transparent huge pages, before
-// anything is written there. The stream's buffers are large (a snapshot each) and either live
-// long (the message buffer, reused for every message) or are new for every sample; with 4 KiB
-// pages every first touch of a page costs a page fault, which on virtual machines takes longer
-// than copying the page, and MPI's single-copy transfer pins the sender's pages one by one. Only
-// pages inside the block are advised, so no memory beyond it is claimed; where the system
-// refuses (or has transparent huge pages off) the pages simply stay 4 KiB ones. The same
-// function is in sender.cpp.
-void advise_huge_pages(const void* p, std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#endif
-}
 
 // Makes `v` hold at least `count` elements' room, on huge pages where it had to grow, without
 // keeping its contents.

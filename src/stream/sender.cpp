@@ -1,7 +1,5 @@
 #include "stream/sender.hpp"
 
-#include <sys/mman.h>
-
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -9,26 +7,9 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "stream/huge_pages.hpp"
 
 namespace surge::stream {
-
-namespace {
-
-// Advises the whole 2 MiB pages inside [p, p + bytes) onto transparent huge pages, before
-// anything is written there: the packed messages are large and reused for the whole run, the
-// trainer's MPI transfer pins their pages one by one (fewer, larger pages pin faster), and their
-// first touch costs one page fault per page. See receiver.cpp, which has the same function.
-void advise_huge_pages(const void* p, std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#endif
-}
-
-}  // namespace
 
 Sender::Sender(Comm comm, int trainer, const StreamOptions& options, int tag)
     : comm_(std::move(comm)), trainer_(trainer), tag_(tag), options_(options) {

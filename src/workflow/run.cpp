@@ -23,6 +23,7 @@
 #include "trainer/data_parallel.hpp"
 #include "trainer/task.hpp"
 #include "workflow/progress.hpp"
+#include "workflow/simulation_loop.hpp"
 #include "workflow/snapshot_times.hpp"
 
 namespace surge {
@@ -195,33 +196,18 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     try {
       for (int w = me.group; w < N + V; w += groups) {
         const SimulationSpec spec = w < V ? held_out->spec(w) : study->spec(w - V);
-        SimulationReport report;
-        report.id = w < V ? N + w : w - V;
-        snap.meta.simulation = report.id;
+        const int id = w < V ? N + w : w - V;
+        snap.meta.simulation = id;
         snap.meta.parameters = spec.parameter_values;
-        try {
-          solver->initialize(spec);
-          std::size_t k = 0;
-          for (;;) {
-            if (k < times.size() &&
-                std::abs(times[k] - solver->time()) <= 1e-12 * std::max(1.0, std::abs(times[k]))) {
+        const SimulationReport report = run_simulation(
+            *solver, spec, id, times,
+            [&](std::size_t) {
               solver->snapshot(snap.values);
               snap.meta.step = solver->steps();
               snap.meta.time = solver->time();
               sender.send(snap);
-              ++k;
-            }
-            if (k == times.size()) break;
-            solver->step(times[k] - solver->time());
-            sender.poll();
-          }
-        } catch (const SimulationFailure& e) {
-          report.ok = false;
-          report.message = e.what();
-        }
-        report.steps = solver->steps();
-        report.time = solver->time();
-        report.cell_updates = report.steps * solver->grid().total_cells();
+            },
+            [&] { sender.poll(); });
         if (leader) progress.finished(report);
         progress.poll();
       }

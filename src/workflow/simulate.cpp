@@ -14,6 +14,7 @@
 #include "study/initial_condition.hpp"
 #include "study/study.hpp"
 #include "workflow/progress.hpp"
+#include "workflow/simulation_loop.hpp"
 #include "workflow/snapshot_times.hpp"
 
 namespace surge {
@@ -94,29 +95,13 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
   try {
     for (int id = group; id < study->simulations(); id += groups) {
       const SimulationSpec& spec = specs[static_cast<std::size_t>(id)];
-      SimulationReport report;
-      report.id = id;
-      try {
-        solver->initialize(spec);
-        std::size_t k = 0;
-        for (;;) {
-          if (k < times.size() &&
-              std::abs(times[k] - solver->time()) <= 1e-12 * std::max(1.0, std::abs(times[k]))) {
+      const SimulationReport report = run_simulation(
+          *solver, spec, id, times,
+          [&](std::size_t k) {
             solver->snapshot(data);
             writer->write(id, static_cast<int>(k), solver->time(), solver->block(), data, leader);
-            ++k;
-          }
-          if (k == times.size()) break;
-          solver->step(times[k] - solver->time());
-          progress.poll(id, solver->time(), solver->t_end());
-        }
-      } catch (const SimulationFailure& e) {
-        report.ok = false;
-        report.message = e.what();
-      }
-      report.steps = solver->steps();
-      report.time = solver->time();
-      report.cell_updates = report.steps * solver->grid().total_cells();
+          },
+          [&] { progress.poll(id, solver->time(), solver->t_end()); });
       if (leader) progress.finished(report);
       progress.poll();
     }
