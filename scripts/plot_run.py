@@ -49,19 +49,24 @@ def column(rows, name):
     return xs, ys
 
 
+def save_against_steps(fig, ax, ylabel, out):
+    """Labels a log-scale plot against optimizer steps, writes it to `out` and closes it."""
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
 def plot_loss(rows, out):
     xs, ys = column(rows, "train_loss")
     if not xs:
         return False
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.semilogy(xs, ys, label="training loss (mean since previous row)")
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("loss (normalised units)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    save_against_steps(fig, ax, "loss (normalised units)", out)
     return True
 
 
@@ -82,13 +87,7 @@ def plot_validation(rows, out):
     if not drawn:
         plt.close(fig)
         return False
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("error on held-out simulations")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    save_against_steps(fig, ax, "error on held-out simulations", out)
     return True
 
 

@@ -34,7 +34,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // The states of one held-out simulation, kept whole for validation.
 struct HeldOut {
   std::vector<double> parameters;
-  std::map<long long, std::vector<float>> frames;  // frame index -> fields x points
+  Frames frames;
   bool final_seen = false;
 };
 
@@ -66,6 +66,7 @@ class Loop {
   ValidationFigures validate(long long step);
   void metrics(bool due_row, const ValidationFigures* v, bool progress_line);
   torch::Tensor predict(const torch::Tensor& inputs, const torch::Tensor& last_frames);
+  std::vector<std::vector<float>> rollout(const HeldOut& h);
   void write_example();
 
   const OnlineSetup& s_;
@@ -247,6 +248,39 @@ torch::Tensor Loop::predict(const torch::Tensor& inputs, const torch::Tensor& la
   return delta ? y + last_frames : y;
 }
 
+std::vector<std::vector<float>> Loop::rollout(const HeldOut& h) {
+  // Each prediction becomes the next input, from the first frames of the simulation, for as
+  // many of rollout_steps_ as it has truth frames for. Nothing if its first frames are missing.
+  const long long stride = layout_.stride();
+  const int depth = layout_.input_frames();
+  std::vector<std::vector<float>> window;
+  for (long long f = 0; f < depth; ++f) {
+    auto it = h.frames.find(f * stride);
+    if (it == h.frames.end()) return {};
+    window.push_back(it->second);
+  }
+  std::vector<std::int64_t> in_shape{1, layout_.in_channels()};
+  std::vector<std::int64_t> frame_shape{1, static_cast<std::int64_t>(layout_.fields.size())};
+  for (int g : layout_.model_grid) {
+    in_shape.push_back(g);
+    frame_shape.push_back(g);
+  }
+  std::vector<float> input(static_cast<std::size_t>(layout_.in_channels() * layout_.points));
+  std::vector<std::vector<float>> predicted;
+  for (int r = 1; r <= rollout_steps_ && h.frames.count((depth - 1 + r) * stride); ++r) {
+    std::vector<const float*> frames;
+    for (const auto& w : window) frames.push_back(w.data());
+    build_input(layout_, frames, h.parameters, 0.0, input.data());
+    torch::Tensor x = torch::from_blob(input.data(), in_shape, torch::kFloat32);
+    torch::Tensor last = torch::from_blob(window.back().data(), frame_shape, torch::kFloat32);
+    torch::Tensor y = predict(x, last).contiguous();
+    predicted.emplace_back(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
+    window.erase(window.begin());
+    window.push_back(predicted.back());
+  }
+  return predicted;
+}
+
 ValidationFigures Loop::validate(long long step) {
   const double t0 = MPI_Wtime();
   std::unique_lock<std::mutex> lock(mutex_);
@@ -279,14 +313,7 @@ ValidationFigures Loop::validate(long long step) {
     for (const auto& [j, values] : h.frames) {
       std::vector<const float*> frames;
       if (!to_field) {
-        for (long long f = j - stride - (depth - 1); f <= j - stride; ++f) {
-          auto it = h.frames.find(f);
-          if (f < 0 || it == h.frames.end()) {
-            frames.clear();
-            break;
-          }
-          frames.push_back(it->second.data());
-        }
+        frames = input_frames(layout_, h.frames, j);
         if (frames.empty()) continue;
       }
       const std::size_t at = inputs.size();
@@ -308,47 +335,24 @@ ValidationFigures Loop::validate(long long step) {
       sum[2] += static_cast<double>(count);
     }
     if (to_field) continue;
-    // Rollout from the first frames: each prediction becomes the next input.
-    std::vector<std::vector<float>> window;
-    bool ok = true;
-    for (long long f = 0; f < depth; ++f) {
-      auto it = h.frames.find(f * stride);
-      if (it == h.frames.end()) {
-        ok = false;
-        break;
-      }
-      window.push_back(it->second);
-    }
-    if (!ok) continue;
-    const std::vector<float> first_last = window.back();
+    // Rollout from the first frames, against the truth and against the first frame kept.
+    const std::vector<std::vector<float>> predicted = rollout(h);
+    if (predicted.empty()) continue;
+    const std::vector<float>& first_last = h.frames.at((depth - 1) * stride);
     double err2 = 0, pers2 = 0, truth2 = 0;
-    int reached = 0;
-    for (int r = 1; r <= rollout_steps_; ++r) {
-      const long long target = (depth - 1 + r) * static_cast<long long>(stride);
-      auto it = h.frames.find(target);
-      if (it == h.frames.end()) break;
-      std::vector<const float*> frames;
-      for (const auto& w : window) frames.push_back(w.data());
-      std::vector<float> input(static_cast<std::size_t>(layout_.in_channels() * n));
-      build_input(layout_, frames, h.parameters, 0.0, input.data());
-      in_shape[0] = frame_shape[0] = 1;
-      torch::Tensor x = torch::from_blob(input.data(), in_shape, torch::kFloat32);
-      torch::Tensor last = torch::from_blob(window.back().data(), frame_shape, torch::kFloat32);
-      torch::Tensor y = predict(x, last).contiguous();
-      std::vector<float> next(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
-      for (std::int64_t i = 0; i < frame_size; ++i) {
-        const double t = it->second[static_cast<std::size_t>(i)];
-        const double e = next[static_cast<std::size_t>(i)] - t;
-        const double p = first_last[static_cast<std::size_t>(i)] - t;
+    const int reached = static_cast<int>(predicted.size());
+    for (int r = 1; r <= reached; ++r) {
+      const std::vector<float>& truth = h.frames.at((depth - 1 + r) * stride);
+      const std::vector<float>& next = predicted[static_cast<std::size_t>(r - 1)];
+      for (std::size_t i = 0; i < truth.size(); ++i) {
+        const double t = truth[i];
+        const double e = next[i] - t;
+        const double p = first_last[i] - t;
         err2 += e * e;
         pers2 += p * p;
         truth2 += t * t;
       }
-      window.erase(window.begin());
-      window.push_back(std::move(next));
-      reached = r;
     }
-    if (reached == 0) continue;
     sum[3] += std::sqrt(err2 / std::max(truth2, 1e-300));
     sum[4] += std::sqrt(pers2 / std::max(truth2, 1e-300));
     sum[5] += 1;
@@ -481,33 +485,21 @@ void Loop::write_example() {
   if (mine == std::numeric_limits<long long>::max() || static_cast<double>(mine) != first) return;
   const HeldOut& h = held_.at(mine);
   if (layout_.options.kind == TaskKind::ParametersToField) return;
-  const int stride = layout_.stride();
+  const long long stride = layout_.stride();
   const int depth = layout_.input_frames();
-  std::vector<std::vector<float>> window;
-  for (long long f = 0; f < depth; ++f) {
-    auto it = h.frames.find(f * stride);
-    if (it == h.frames.end()) return;
-    window.push_back(it->second);
+  std::vector<std::vector<float>> predicted;
+  {
+    torch::NoGradGuard no_grad;
+    model_->eval();
+    predicted = rollout(h);
+    model_->train();
   }
-  const std::vector<float> initial = window.back();
-  Surrogate sur;
-  sur.layout = layout_;
-  sur.model = model_;
-  sur.normalizer = std::make_shared<Normalizer>(normalizer_);
-  model_->eval();
-  int reached = 0;
-  for (int r = 1; r <= rollout_steps_; ++r) {
-    if (!h.frames.count((depth - 1 + r) * static_cast<long long>(stride))) break;
-    std::vector<const float*> frames;
-    for (const auto& w : window) frames.push_back(w.data());
-    std::vector<float> next = sur.predict(frames, h.parameters, 0.0);
-    window.erase(window.begin());
-    window.push_back(std::move(next));
-    reached = r;
-  }
-  model_->train();
-  const long long target = (depth - 1 + reached) * static_cast<long long>(stride);
+  if (predicted.empty()) return;
+  const int reached = static_cast<int>(predicted.size());
+  const std::vector<float>& initial = h.frames.at((depth - 1) * stride);
+  const long long target = (depth - 1 + reached) * stride;
   const std::vector<float>& truth = h.frames.at(target);
+  const std::vector<float>& surrogate = predicted.back();
   const std::string path =
       (std::filesystem::path(s_.directory) / "validation_example.csv").string();
   std::ofstream out(path);
@@ -534,7 +526,7 @@ void Loop::write_example() {
     for (int d = 0; d < g.dim; ++d) out << g.center(d, idx[d]) << ",";
     for (std::size_t f = 0; f < layout_.fields.size(); ++f) {
       const std::size_t k = f * static_cast<std::size_t>(n) + static_cast<std::size_t>(i);
-      out << (f ? "," : "") << initial[k] << "," << truth[k] << "," << window.back()[k];
+      out << (f ? "," : "") << initial[k] << "," << truth[k] << "," << surrogate[k];
     }
     out << "\n";
   }

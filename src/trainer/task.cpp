@@ -138,6 +138,18 @@ std::string sample_mismatch(const TaskLayout& layout, const stream::Sample& samp
   return o.str();
 }
 
+std::vector<const float*> input_frames(const TaskLayout& layout, const Frames& frames,
+                                       long long j) {
+  std::vector<const float*> inputs;
+  for (long long f = j - layout.stride() - (layout.input_frames() - 1); f <= j - layout.stride();
+       ++f) {
+    auto it = frames.find(f);
+    if (f < 0 || it == frames.end()) return {};
+    inputs.push_back(it->second.data());
+  }
+  return inputs;
+}
+
 PairBuilder::PairBuilder(TaskLayout layout, double every, double final_time)
     : layout_(std::move(layout)), every_(every), final_time_(final_time) {}
 
@@ -178,16 +190,7 @@ std::vector<train::Sample> PairBuilder::add(const stream::Sample& sample) {
   const long long j = frame_index(m.time);
   auto& held = frames_[m.simulation];
   if (j >= 0) {
-    const long long first = j - layout_.stride() - (layout_.input_frames() - 1);
-    std::vector<const float*> inputs;
-    for (long long f = first; f <= j - layout_.stride(); ++f) {
-      auto it = held.find(f);
-      if (f < 0 || it == held.end()) {
-        inputs.clear();
-        break;
-      }
-      inputs.push_back(it->second.data());
-    }
+    const std::vector<const float*> inputs = input_frames(layout_, held, j);
     if (!inputs.empty()) pair(inputs, layout_.options.predict_delta ? inputs.back() : nullptr);
     // Keep what a later frame may still need.
     const long long keep_from = j + 1 - layout_.stride() - (layout_.input_frames() - 1);

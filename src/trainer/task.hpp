@@ -71,6 +71,13 @@ TaskLayout task_layout(const TaskOptions& options, const std::vector<std::string
 void build_input(const TaskLayout& layout, const std::vector<const float*>& frames,
                  const std::vector<double>& parameters, double time, float* out);
 
+// Frames of one simulation that arrived: frame index -> fields x points values.
+using Frames = std::map<long long, std::vector<float>>;
+
+// The input frames (oldest first) from which the model predicts frame `j`, or nothing if one of
+// them has not arrived (or would come before frame 0). Not for parameters_to_field.
+std::vector<const float*> input_frames(const TaskLayout& layout, const Frames& frames, long long j);
+
 // Turns the states of many simulations, arriving in time order per simulation, into pairs.
 // Keeps the frames still needed by a later pair of each simulation; a simulation is forgotten
 // once its state at `final_time` arrived. Not collective; not thread-safe.
@@ -90,7 +97,7 @@ class PairBuilder {
  private:
   TaskLayout layout_;
   double every_, final_time_;
-  std::map<long long, std::map<long long, std::vector<float>>> frames_;  // sim -> frame -> values
+  std::map<long long, Frames> frames_;  // simulation -> frames still needed
 };
 
 // Checks that `sample` fits `layout` (fields, parameters, grid); returns what is wrong or "".
