@@ -9,10 +9,12 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "parallel/collective.hpp"
 #include "parallel/comm.hpp"
 #include "workflow/app_config.hpp"
+#include "workflow/evaluate.hpp"
 #include "workflow/plan.hpp"
 #include "workflow/run.hpp"
 #include "workflow/simulate.hpp"
@@ -28,6 +30,10 @@ commands:
   simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file)
   run CONFIG           run the ensemble and train its surrogate online, streaming the
                        snapshots in memory to the trainer ranks (output.directory)
+  evaluate CONFIG --model DIR
+                       judge a trained surrogate (DIR: output.directory of `run`) against the
+                       solver on CONFIG's held-out simulations (study.validation): errors per
+                       step, conservation, speed-up, into DIR/evaluation (or --output)
   plan CONFIG --nodes N --tasks-per-node M
                        dry run of `run` on N nodes x M tasks (one process is enough): print the
                        layout, memory estimates per rank and node, and the data streamed; exit 2
@@ -38,14 +44,20 @@ commands:
 options:
   --set KEY.PATH=VALUE   override one configuration key (repeatable), e.g.
                          --set study.seed=7 --set solver.parameters.cells=[512]
-  --overwrite            (simulate, run) replace an existing output file or directory once the
-                         new one is complete
+  --overwrite            (simulate, run, evaluate) replace an existing output file or directory
+                         once the new one is complete
+  --resume DIR           (run) continue the run whose output directory is DIR (or DIR.partial)
+                         from its newest checkpoint: finished simulations are not run again,
+                         training goes on from the saved step
+  --model DIR            (evaluate) the surrogate's directory
+  --output DIR           (evaluate) where the evaluation goes (default: DIR/evaluation of --model)
   --nodes N              (plan) nodes of the job
   --tasks-per-node M     (plan) MPI ranks per node
   -h, --help             print this text
   --version              print the version
 
-exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
+exit status: 0 success, 1 runtime failure, 2 usage or configuration error, 3 (run)
+interrupted by SIGUSR1 or SIGTERM after writing a checkpoint (continue with --resume).
 )";
 
 struct Args {
@@ -53,7 +65,9 @@ struct Args {
   std::string config;
   std::vector<std::string> overrides;
   bool overwrite = false;
+  std::string resume;                 // run --resume DIR
   int nodes = 0, tasks_per_node = 0;  // plan; 0: not given
+  std::string model, output;          // evaluate; empty: not given
 };
 
 // The value of --nodes / --tasks-per-node: a whole number >= 1.
@@ -88,9 +102,21 @@ Args parse(int argc, char** argv) {
       a.overrides.push_back(s.substr(6));
     } else if (s == "--overwrite") {
       a.overwrite = true;
+    } else if (s == "--resume") {
+      if (i + 1 >= argc) throw surge::InputError("--resume needs the DIR of the run to continue");
+      a.resume = argv[++i];
+    } else if (s.rfind("--resume=", 0) == 0) {
+      a.resume = s.substr(9);
     } else if (s == "--nodes" || s == "--tasks-per-node") {
       if (i + 1 >= argc) throw surge::InputError(s + " needs a number");
       (s == "--nodes" ? a.nodes : a.tasks_per_node) = positive_count(s, argv[++i]);
+    } else if (s == "--model" || s == "--output") {
+      if (i + 1 >= argc) throw surge::InputError(s + " needs a directory");
+      (s == "--model" ? a.model : a.output) = argv[++i];
+    } else if (s.rfind("--model=", 0) == 0) {
+      a.model = s.substr(8);
+    } else if (s.rfind("--output=", 0) == 0) {
+      a.output = s.substr(9);
     } else if (s.rfind("--nodes=", 0) == 0) {
       a.nodes = positive_count("--nodes", s.substr(8));
     } else if (s.rfind("--tasks-per-node=", 0) == 0) {
@@ -103,24 +129,34 @@ Args parse(int argc, char** argv) {
   }
   if (positional.empty()) throw surge::InputError("no command given (see surge --help)");
   a.command = positional[0];
-  const std::vector<std::string> known{"validate", "simulate", "run", "plan", "schema", "help"};
+  const std::vector<std::string> known{"validate", "simulate", "run", "evaluate",
+                                       "plan",     "schema",   "help"};
   bool ok = false;
   for (const auto& k : known) ok = ok || a.command == k;
   if (!ok) {
     std::string msg = "unknown command '" + a.command + "'";
     if (auto c = surge::config::closest(a.command, known)) msg += " (did you mean '" + *c + "'?)";
-    throw surge::InputError(msg + "; commands: validate, simulate, run, plan, schema, help");
+    throw surge::InputError(msg +
+                            "; commands: validate, simulate, run, evaluate, plan, schema, help");
   }
   const bool needs_config = a.command == "validate" || a.command == "simulate" ||
-                            a.command == "run" || a.command == "plan";
+                            a.command == "run" || a.command == "evaluate" || a.command == "plan";
   if (needs_config && positional.size() < 2)
     throw surge::InputError("'" + a.command + "' needs a CONFIG file (surge " + a.command +
                             " CONFIG)");
   if (positional.size() > (needs_config ? 2u : 1u))
     throw surge::InputError("unexpected argument '" + positional.back() + "'");
   if (needs_config) a.config = positional[1];
-  if (a.overwrite && a.command != "simulate" && a.command != "run")
-    throw surge::InputError("--overwrite applies to 'simulate' and 'run' only");
+  if (a.overwrite && a.command != "simulate" && a.command != "run" && a.command != "evaluate")
+    throw surge::InputError("--overwrite applies to 'simulate', 'run' and 'evaluate' only");
+  if (a.command == "evaluate" && a.model.empty())
+    throw surge::InputError(
+        "'evaluate' needs --model DIR, the directory of a trained surrogate (surge evaluate "
+        "CONFIG --model DIR)");
+  if (a.command != "evaluate" && (!a.model.empty() || !a.output.empty()))
+    throw surge::InputError("--model and --output apply to 'evaluate' only");
+  if (!a.resume.empty() && a.command != "run")
+    throw surge::InputError("--resume applies to 'run' only");
   if (a.command == "plan" && (a.nodes == 0 || a.tasks_per_node == 0))
     throw surge::InputError("'plan' needs --nodes N and --tasks-per-node M");
   if (a.command != "plan" && (a.nodes != 0 || a.tasks_per_node != 0))
@@ -162,7 +198,18 @@ int run(const surge::Comm& world, int argc, char** argv) {
   if (args.command == "run") {
     surge::RunOptions opt;
     opt.overwrite = args.overwrite;
-    surge::run(world, config, opt);
+    opt.resume = args.resume;
+    surge::install_interrupt_handlers();
+    const surge::RunSummary summary = surge::run(world, config, opt);
+    return summary.interrupted ? surge::kExitInterrupted : surge::kExitOk;
+  }
+  if (args.command == "evaluate") {
+    surge::EvaluateOptions opt;
+    opt.model = args.model;
+    opt.output = args.output;
+    opt.overwrite = args.overwrite;
+    opt.config_file = args.config;
+    surge::evaluate(world, config, opt);
     return surge::kExitOk;
   }
   surge::SimulateOptions opt;

@@ -1,6 +1,7 @@
 #pragma once
-// `fno1d`: Fourier neural operator in one dimension (Li et al. 2021). Every layer acts either
-// per point or on the lowest Fourier modes, so a trained model applies to other grid sizes.
+// `fno1d` and `fno2d`: Fourier neural operators in one and two dimensions (Li et al. 2021).
+// Every layer acts either per point or on the lowest Fourier modes, so a trained model applies
+// to other grid sizes.
 #include <vector>
 
 #include "models/model.hpp"
@@ -49,5 +50,44 @@ namespace fno1d {
 config::Schema schema();
 std::shared_ptr<Model> create(const YAML::Node& model_section, const ModelShape& shape);
 }  // namespace fno1d
+
+// y = irfft2(W . rfft2(x)) over the last two axes [ny, nx], keeping the modes |ky| < modes_y
+// (the first modes_y rows of the spectrum and the last modes_y, its negative wavenumbers) and
+// kx < modes_x (the real transform's half axis); weights W1 for ky >= 0 and W2 for ky < 0, each
+// [in, out, modes_y, modes_x] complex, stored as real and imaginary parts. Normalised like the
+// 1D layer: the result for a band-limited input does not depend on the grid size.
+class SpectralConv2dImpl : public torch::nn::Module {
+ public:
+  SpectralConv2dImpl(int in_channels, int out_channels, int modes_y, int modes_x);
+  // x: [batch, in_channels, ny, nx] real with 2 modes_y <= ny and modes_x <= nx/2 + 1.
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::Tensor weight_real[2], weight_imag[2];  // [0]: ky >= 0, [1]: ky < 0
+  int modes_y, modes_x;
+};
+TORCH_MODULE(SpectralConv2d);
+
+// As Fno1d in two dimensions; with `coordinates` the normalised cell-centre coordinates
+// (x, y in [0, 1)) are appended to the input channels before the lift, as in the reference FNO
+// code, so that the operator can depend on position (e.g. a space-dependent forcing).
+class Fno2d : public Model {
+ public:
+  // Throws InputError naming training.model.parameters.modes when the modes do not fit the grid.
+  Fno2d(ModelShape shape, int layers, int width, int modes_y, int modes_x, bool coordinates);
+  // x: [batch, in_channels, ny, nx] for any ny, nx that hold the modes.
+  torch::Tensor forward(torch::Tensor x) override;
+
+ private:
+  bool coordinates_;
+  torch::nn::Conv2d lift_{nullptr};
+  std::vector<SpectralConv2d> spectral_;
+  std::vector<torch::nn::Conv2d> skip_;
+  torch::nn::Conv2d project_hidden_{nullptr}, project_out_{nullptr};
+};
+
+namespace fno2d {
+config::Schema schema();
+std::shared_ptr<Model> create(const YAML::Node& model_section, const ModelShape& shape);
+}  // namespace fno2d
 
 }  // namespace surge::models

@@ -7,6 +7,7 @@
 #include "models/fno.hpp"
 #include "models/mlp.hpp"
 #include "models/torchscript.hpp"
+#include "models/unet.hpp"
 
 namespace surge::models {
 
@@ -28,6 +29,10 @@ const std::vector<ModelEntry>& model_registry() {
        &mlp::schema, &mlp::create},
       {"fno1d", "1D Fourier neural operator (Li et al. 2021); applies to other grid sizes",
        &fno1d::schema, &fno1d::create},
+      {"fno2d", "2D Fourier neural operator (Li et al. 2021); applies to other grid sizes",
+       &fno2d::schema, &fno2d::create},
+      {"unet2d", "2D U-Net (convolutions at several resolutions; tied to grids that halve)",
+       &unet2d::schema, &unet2d::create},
       {"torchscript", "your own architecture: a TorchScript file saved with torch.jit.save",
        &torchscript::schema, &torchscript::create},
   };

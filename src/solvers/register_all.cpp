@@ -5,6 +5,8 @@
 #include "solvers/advection/advection.hpp"
 #include "solvers/burgers/burgers.hpp"
 #include "solvers/euler/euler.hpp"
+#include "solvers/navier_stokes/navier_stokes.hpp"
+#include "solvers/nlse/nlse.hpp"
 #include "solvers/solver.hpp"
 
 namespace surge {
@@ -17,6 +19,11 @@ const std::vector<SolverEntry>& solver_registry() {
        &advection::schema, &advection::create, &advection::check},
       {"euler", "compressible Euler equations (1D/2D finite-difference WENO5, SSP-RK3)",
        &euler::schema, &euler::create, &euler::check},
+      {"navier_stokes2d",
+       "2D incompressible Navier-Stokes, vorticity form (pseudo-spectral, IF-RK4, FFTW-MPI)",
+       &navier_stokes::schema, &navier_stokes::create, &navier_stokes::check},
+      {"nlse", "nonlinear Schroedinger equation (1D/2D Fourier pseudo-spectral, split-step or DP5)",
+       &nlse::schema, &nlse::create, &nlse::check},
   };
   return entries;
 }

@@ -11,7 +11,7 @@ config::Schema stream_schema() {
       "(MPI, no files) to the trainer rank of their node (surge run).");
   s.add("max_in_flight",
         Schema::integer("messages a solver rank may have handed to MPI and not yet seen "
-                        "delivered; each holds one packed snapshot in memory")
+                        "delivered; each holds one snapshot in memory (one more is being written)")
             .min(1)
             .defaults("4"));
   s.add("backpressure",
@@ -25,7 +25,7 @@ config::Schema stream_schema() {
             .defaults("block"));
   s.add("queue",
         Schema::integer("drop_oldest only: snapshots a solver rank keeps waiting beyond the "
-                        "max_in_flight ones being sent; each holds one packed snapshot")
+                        "max_in_flight ones being sent; each holds one snapshot")
             .min(1)
             .defaults("16"));
   return s;

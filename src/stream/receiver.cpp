@@ -45,72 +45,16 @@ bool overlap(const Block& a, const Block& b) {
   return true;
 }
 
-// Reads the doubles of a message's payload, which lies at an unaligned offset of the message
-// bytes, one memcpy each; lets a sample's vector be filled straight from the payload (GCC turns
-// the copy loop into vector moves) instead of being zeroed first and then overwritten.
-class PayloadIterator {
- public:
-  using iterator_category = std::random_access_iterator_tag;
-  using value_type = double;
-  using difference_type = std::ptrdiff_t;
-  using pointer = void;
-  using reference = double;
-
-  explicit PayloadIterator(const char* p) : p_(p) {}
-  double operator*() const {
-    double v;
-    std::memcpy(&v, p_, sizeof v);
-    return v;
+// Makes `v` hold `count` elements whose values are about to be overwritten: recycled storage
+// keeps its size, so a sample the size of the previous one costs nothing; storage that must
+// grow is fresh (on huge pages), its old contents not copied.
+void size_for_overwrite(std::vector<double>& v, std::size_t count) {
+  if (v.capacity() < count) {
+    std::vector<double>().swap(v);
+    v.reserve(count);
+    advise_huge_pages(v.data(), count * sizeof(double));
   }
-  double operator[](difference_type n) const { return *(*this + n); }
-  PayloadIterator& operator++() { return *this += 1; }
-  PayloadIterator operator++(int) {
-    PayloadIterator old = *this;
-    *this += 1;
-    return old;
-  }
-  PayloadIterator& operator--() { return *this -= 1; }
-  PayloadIterator operator--(int) {
-    PayloadIterator old = *this;
-    *this -= 1;
-    return old;
-  }
-  PayloadIterator& operator+=(difference_type n) {
-    p_ += n * static_cast<difference_type>(sizeof(double));
-    return *this;
-  }
-  PayloadIterator& operator-=(difference_type n) { return *this += -n; }
-  PayloadIterator operator+(difference_type n) const { return PayloadIterator(*this) += n; }
-  PayloadIterator operator-(difference_type n) const { return PayloadIterator(*this) -= n; }
-  difference_type operator-(const PayloadIterator& o) const {
-    return (p_ - o.p_) / static_cast<difference_type>(sizeof(double));
-  }
-  bool operator==(const PayloadIterator& o) const { return p_ == o.p_; }
-  bool operator!=(const PayloadIterator& o) const { return p_ != o.p_; }
-  bool operator<(const PayloadIterator& o) const { return p_ < o.p_; }
-
- private:
-  const char* p_;
-};
-
-// Makes `v` hold at least `count` elements' room, on huge pages where it had to grow, without
-// keeping its contents.
-template <class T>
-void reserve_fresh(std::vector<T>& v, std::size_t count) {
-  if (v.capacity() >= count) return;
-  std::vector<T>().swap(v);
-  v.reserve(count);
-  advise_huge_pages(v.data(), count * sizeof(T));
-}
-
-// Fills `v` (empty) with the `count` doubles of a message's payload. Out of line on purpose:
-// inlined into the large accept(), the copy loop ran short of registers, reloaded its
-// destination at every step and copied at about half the speed (seen with perf at 64 KiB).
-[[gnu::noinline]] void fill_from_payload(std::vector<double>& v, const char* payload,
-                                         std::size_t count) {
-  reserve_fresh(v, count);
-  const PayloadIterator first(payload);
-  v.insert(v.end(), first, first + static_cast<std::ptrdiff_t>(count));
+  v.resize(count);
 }
 
 bool same_shape(const WireHeader& a, const WireHeader& b) {
@@ -140,6 +84,41 @@ Receiver::Receiver(Comm comm, std::vector<std::vector<int>> groups, int tag)
       senders_[r].group = static_cast<int>(g);
     }
   }
+}
+
+Receiver::~Receiver() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;
+  for (auto& [rank, sender] : senders_)
+    if (sender.placement.type != MPI_DATATYPE_NULL) MPI_Type_free(&sender.placement.type);
+}
+
+MPI_Datatype Receiver::placement(SenderState& sender, const Block& block,
+                                 const std::array<int, 3>& cells, int fields) {
+  Placement& p = sender.placement;
+  if (p.block.offset == block.offset && p.block.extent == block.extent && p.cells == cells &&
+      p.fields == fields)
+    return p.type;
+  if (p.type != MPI_DATATYPE_NULL) MPI_Type_free(&p.type);
+  p.block = block;
+  p.cells = cells;
+  p.fields = fields;
+  if (block.extent != cells) {
+    // Fields, z, y, x: the payload's order (field after field, x fastest) is C order.
+    const int sizes[4] = {fields, cells[2], cells[1], cells[0]};
+    const int subsizes[4] = {fields, block.extent[2], block.extent[1], block.extent[0]};
+    const int starts[4] = {0, block.offset[2], block.offset[1], block.offset[0]};
+    MPI_Type_create_subarray(4, sizes, subsizes, starts, MPI_ORDER_C, MPI_DOUBLE, &p.type);
+    MPI_Type_commit(&p.type);
+  }
+  return p.type;
+}
+
+void Receiver::request_stop() {
+  for (const auto& [rank, sender] : senders_)
+    if (!sender.finished)
+      MPI_Send(nullptr, 0, MPI_BYTE, rank, tag_ + kStopTagOffset, comm_.get());
 }
 
 void Receiver::recycle(std::vector<double>&& values) {
@@ -185,7 +164,6 @@ void Receiver::receive(MPI_Message& message, const MPI_Status& status) {
   int count = 0;
   MPI_Get_count(&status, MPI_BYTE, &count);
   // Always receive first: a rejected message must not stay queued in MPI.
-  reserve_fresh(buffer_, static_cast<std::size_t>(std::max(count, 1)));
   buffer_.resize(static_cast<std::size_t>(std::max(count, 1)));
   MPI_Mrecv(buffer_.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
   const int source = status.MPI_SOURCE;
@@ -203,7 +181,8 @@ void Receiver::receive(MPI_Message& message, const MPI_Status& status) {
   if (sender.finished) fail("arrived after the rank's end-of-stream marker");
   if (std::string p = unpack(buffer_.data(), static_cast<std::size_t>(count), message_); !p.empty())
     fail(p);
-  if (message_.header.kind == kWireEnd) {
+  if (message_.header.kind == kWireEnd || message_.header.kind == kWireEndInterrupted) {
+    if (message_.header.kind == kWireEndInterrupted) ++interrupted_;
     if (message_.header.sequence != sender.next_sequence)
       fail("end-of-stream marker says " + std::to_string(message_.header.sequence) +
            " messages were sent, " + std::to_string(sender.next_sequence) + " arrived");
@@ -282,6 +261,28 @@ void Receiver::accept(int source, const WireMessage& m, std::size_t bytes) {
              describe(as.blocks[i], h.dim) + " of rank " + std::to_string(as.ranks[i]));
   }
 
+  // ---- the payload: posted by the sender right after this header
+  MPI_Message payload;
+  MPI_Status payload_status;
+  MPI_Mprobe(source, tag_ + kPayloadTagOffset, comm_.get(), &payload, &payload_status);
+  MPI_Count payload_bytes = 0;
+  MPI_Get_elements_x(&payload_status, MPI_BYTE, &payload_bytes);
+  const auto expected_bytes = static_cast<MPI_Count>(sizeof(double) * h.payload_count);
+  if (payload_bytes != expected_bytes) {
+    // Consumed before failing, so that the offending message does not stay queued in MPI.
+    std::vector<double> discard(static_cast<std::size_t>(payload_bytes / 8 + 1));
+    if (payload_bytes % 8 == 0)
+      MPI_Mrecv(discard.data(), static_cast<int>(payload_bytes / 8), MPI_DOUBLE, &payload,
+                MPI_STATUS_IGNORE);
+    else
+      MPI_Mrecv(discard.data(), static_cast<int>(payload_bytes), MPI_BYTE, &payload,
+                MPI_STATUS_IGNORE);
+    fail(what + ": payload " +
+         (payload_bytes < expected_bytes ? std::string("truncated") : std::string("oversized")) +
+         ", " + std::to_string(payload_bytes) + " bytes where the header announces " +
+         std::to_string(expected_bytes));
+  }
+
   // ---- accepted
   if (sim == simulations_.end()) {
     SimulationInfo info;
@@ -298,9 +299,8 @@ void Receiver::accept(int source, const WireMessage& m, std::size_t bytes) {
   stats_.dropped += h.serial - h.sequence - sender.dropped;
   sender.dropped = h.serial - h.sequence;
   ++stats_.messages;
-  stats_.bytes += static_cast<long long>(bytes);
+  stats_.bytes += static_cast<long long>(bytes) + static_cast<long long>(payload_bytes);
 
-  bool whole = false;  // the sample was filled from this block's payload
   if (a == assemblies_.end()) {
     Assembly as;
     as.serial = h.serial;
@@ -321,36 +321,22 @@ void Receiver::accept(int source, const WireMessage& m, std::size_t bytes) {
     if (!spare_values_.empty()) {
       as.sample.values = std::move(spare_values_.back());
       spare_values_.pop_back();
-      as.sample.values.clear();  // keeps the storage: filled below without zeroing it first
     }
-    const std::size_t count = m.fields.size() * static_cast<std::size_t>(meta.grid.total_cells());
-    if (block.size() == static_cast<std::size_t>(meta.grid.total_cells())) {
-      // The block is the whole grid (it lies inside it): the payload is the sample, field
-      // after field, copied once, not zeroed first. No other block can join this assembly (it
-      // would overlap), so the copy below is skipped.
-      fill_from_payload(as.sample.values, m.payload, count);
-      whole = true;
-    } else {
-      reserve_fresh(as.sample.values, count);
-      as.sample.values.resize(count);
-    }
+    size_for_overwrite(as.sample.values,
+                       m.fields.size() * static_cast<std::size_t>(meta.grid.total_cells()));
     a = assemblies_.emplace(key, std::move(as)).first;
   }
   Assembly& as = a->second;
-  const std::array<int, 3>& c = as.sample.meta.grid.cells;
   const std::size_t total = static_cast<std::size_t>(as.sample.meta.grid.total_cells());
-  const std::size_t row = sizeof(double) * static_cast<std::size_t>(block.extent[0]);
-  const char* src = m.payload;
-  for (std::size_t f = 0; f < m.fields.size() && !whole; ++f) {
-    double* dst = as.sample.values.data() + f * total;
-    for (int k = 0; k < block.extent[2]; ++k)
-      for (int j = 0; j < block.extent[1]; ++j, src += row) {
-        const std::size_t at =
-            (static_cast<std::size_t>(block.offset[2] + k) * c[1] + block.offset[1] + j) * c[0] +
-            block.offset[0];
-        std::memcpy(dst + at, src, row);
-      }
-  }
+  // Straight into the sample: as it is when the block is the whole grid, else placed by the
+  // rank's subarray type (MPI scatters the rows; no copy of ours).
+  const MPI_Datatype type =
+      placement(sender, block, as.sample.meta.grid.cells, static_cast<int>(m.fields.size()));
+  if (type == MPI_DATATYPE_NULL)
+    MPI_Mrecv(as.sample.values.data(), static_cast<int>(h.payload_count), MPI_DOUBLE, &payload,
+              MPI_STATUS_IGNORE);
+  else
+    MPI_Mrecv(as.sample.values.data(), 1, type, &payload, MPI_STATUS_IGNORE);
   as.ranks.push_back(source);
   as.blocks.push_back(block);
   as.covered += static_cast<long long>(block.size());

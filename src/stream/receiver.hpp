@@ -8,6 +8,7 @@
 // sender, no message lost between two that arrived. A failed check throws surge::RuntimeError
 // naming the sender's rank and what is wrong; the offending message is consumed, and the stream
 // should then be treated as broken.
+#include <array>
 #include <deque>
 #include <map>
 #include <optional>
@@ -41,8 +42,12 @@ class Receiver {
   // this trainer; each sends one block of every state. Not collective. Throws RuntimeError if a
   // group is empty, a rank is not in `comm` or appears twice.
   Receiver(Comm comm, std::vector<std::vector<int>> groups, int tag = kStreamTag);
+  ~Receiver();
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
 
-  // Receives every message that has already arrived (never waits) and returns the samples
+  // Receives every snapshot whose header has already arrived (waiting only for the payloads
+  // of those, which their senders post together with the headers) and returns the samples
   // completed so far, oldest first. Not collective. Throws RuntimeError on a bad message.
   std::vector<Sample> poll();
   // The next completed sample, waiting for messages as long as needed; nothing once done().
@@ -59,6 +64,13 @@ class Receiver {
   void recycle(std::vector<double>&& values);
   static constexpr std::size_t kSpareSamples = 4;
 
+  // Asks every solver rank feeding this trainer to stop early (an empty message each; see
+  // Sender::stop_requested). Call it once; the stream then ends as usual, with end markers.
+  // Not collective.
+  void request_stop();
+  // True once a sender has ended its stream early (interrupted end marker).
+  bool interrupted() const { return interrupted_ > 0; }
+
   int senders() const { return static_cast<int>(senders_.size()); }
   int finished_senders() const { return finished_; }
   // Assemblies in progress (some blocks arrived, not all).
@@ -66,8 +78,18 @@ class Receiver {
   const ReceiverStats& stats() const { return stats_; }
 
  private:
+  // Where a rank's payload goes in a sample: an MPI subarray type placing its block of every
+  // field in the global fields (null while the block is the whole grid, received as it is).
+  // Kept per rank because its block is the same for every state.
+  struct Placement {
+    Block block;
+    std::array<int, 3> cells{0, 0, 0};
+    int fields = 0;
+    MPI_Datatype type = MPI_DATATYPE_NULL;
+  };
   struct SenderState {
     int group = 0;
+    Placement placement;
     long long next_sequence = 0;
     long long last_serial = -1;
     long long dropped = 0;
@@ -93,6 +115,9 @@ class Receiver {
 
   void receive(MPI_Message& message, const MPI_Status& status);
   void accept(int source, const WireMessage& m, std::size_t bytes);
+  // The payload type of `block` for a sample of `total` cells in `cells` with `fields` fields.
+  MPI_Datatype placement(SenderState& sender, const Block& block,
+                         const std::array<int, 3>& cells, int fields);
   void abandon_stale(int group);
 
   Comm comm_;
@@ -107,6 +132,7 @@ class Receiver {
   WireMessage message_;
   ReceiverStats stats_;
   int finished_ = 0;
+  int interrupted_ = 0;
 };
 
 }  // namespace surge::stream

@@ -115,18 +115,18 @@ std::string snapshot_problem(const Snapshot& s) {
   return header_problem(header_of(s));
 }
 
-std::size_t packed_size(const Snapshot& s) {
+std::size_t header_size(const Snapshot& s) {
   const WireHeader h = header_of(s);
   return sizeof(WireHeader) + sizeof(double) * static_cast<std::size_t>(h.parameter_count) +
-         static_cast<std::size_t>(h.names_bytes) +
-         sizeof(double) * static_cast<std::size_t>(h.payload_count);
+         static_cast<std::size_t>(h.names_bytes);
 }
 
-void pack(const Snapshot& s, std::int64_t serial, std::int64_t sequence, std::vector<char>& out) {
+void pack_header(const Snapshot& s, std::int64_t serial, std::int64_t sequence,
+                 std::vector<char>& out) {
   WireHeader h = header_of(s);
   h.serial = serial;
   h.sequence = sequence;
-  out.resize(packed_size(s));
+  out.resize(header_size(s));
   char* p = out.data();
   std::memcpy(p, &h, sizeof h);
   p += sizeof h;
@@ -141,12 +141,11 @@ void pack(const Snapshot& s, std::int64_t serial, std::int64_t sequence, std::ve
     std::memcpy(p, f.data(), f.size());
     p += f.size();
   }
-  if (!s.values.empty()) std::memcpy(p, s.values.data(), sizeof(double) * s.values.size());
 }
 
-std::vector<char> pack_end(std::int64_t serial, std::int64_t messages) {
+std::vector<char> pack_end(std::int64_t serial, std::int64_t messages, bool interrupted) {
   WireHeader h;
-  h.kind = kWireEnd;
+  h.kind = interrupted ? kWireEndInterrupted : kWireEnd;
   h.serial = serial;
   h.sequence = messages;
   std::vector<char> out(sizeof h);
@@ -172,14 +171,13 @@ std::string unpack(const char* data, std::size_t size, WireMessage& out) {
     o << "wire format version " << h.version << ", this trainer reads version " << kWireVersion;
     return o.str();
   }
-  if (h.kind == kWireEnd) {
+  if (h.kind == kWireEnd || h.kind == kWireEndInterrupted) {
     if (size != sizeof h) {
       o << "end-of-stream marker of " << size << " bytes (expected " << sizeof h << ")";
       return o.str();
     }
     out.parameters.clear();
     out.fields.clear();
-    out.payload = nullptr;
     return {};
   }
   if (h.kind != kWireSnapshot) {
@@ -190,10 +188,9 @@ std::string unpack(const char* data, std::size_t size, WireMessage& out) {
   if (h.names_bytes < 0) return "negative size of the field names";
   const std::size_t expected = sizeof h +
                                sizeof(double) * static_cast<std::size_t>(h.parameter_count) +
-                               static_cast<std::size_t>(h.names_bytes) +
-                               sizeof(double) * static_cast<std::size_t>(h.payload_count);
+                               static_cast<std::size_t>(h.names_bytes);
   if (size != expected) {
-    o << (size < expected ? "truncated message: " : "oversized message: ") << size
+    o << (size < expected ? "truncated header message: " : "oversized header message: ") << size
       << " bytes, the header announces " << expected;
     return o.str();
   }
@@ -221,7 +218,6 @@ std::string unpack(const char* data, std::size_t size, WireMessage& out) {
   }
   if (p != names_end)
     return "field names take fewer bytes than the announced " + std::to_string(h.names_bytes);
-  out.payload = p;
   return {};
 }
 

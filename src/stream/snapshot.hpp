@@ -48,17 +48,33 @@ struct Sample {
   }
 };
 
-// ---- wire format, version 1 --------------------------------------------------------------
+// ---- wire format, version 2 --------------------------------------------------------------
 //
-// A message is a WireHeader (raw bytes of the struct below, native byte order: sender and
-// trainer share a node), then `parameter_count` doubles, then `field_count` names each written
-// as a uint32 length followed by its bytes (`names_bytes` in all), then `payload_count`
-// doubles. An end-of-stream marker is a header alone with kind = kWireEnd.
+// A snapshot travels as two MPI messages from the solver rank to its trainer, posted one after
+// the other:
+//   header   on the stream's tag: a WireHeader (raw bytes of the struct below, native byte
+//            order: sender and trainer share a node), then `parameter_count` doubles, then
+//            `field_count` names each written as a uint32 length followed by its bytes
+//            (`names_bytes` in all);
+//   payload  on the stream's tag + 1 (kPayloadTagOffset): the `payload_count` values as
+//            MPI_DOUBLE, straight from the snapshot's own storage.
+// Keeping the values out of the header message means neither side copies them: the sender
+// sends the solver's snapshot vector itself, and the trainer, having read the header, receives
+// the payload straight into the sample (a block of a multi-rank group through an MPI subarray
+// type that places it in the global field). MPI keeps the messages of one sender and tag in
+// order, so the k-th payload of a rank belongs to its k-th snapshot header.
+// An end-of-stream marker is a header alone with kind = kWireEnd (or kWireEndInterrupted when
+// the sender stopped early on an interruption, see core/interrupt.hpp) and no payload.
+// A trainer asks its solver ranks to stop early with an empty message on tag + kStopTagOffset.
 
 inline constexpr std::uint32_t kWireMagic = 0x53475253u;  // "SRGS" read as little-endian
-inline constexpr std::uint32_t kWireVersion = 1;
+inline constexpr std::uint32_t kWireVersion = 2;
+// The payload of a stream on tag t travels on tag t + kPayloadTagOffset.
+inline constexpr int kPayloadTagOffset = 1;
 inline constexpr std::uint32_t kWireSnapshot = 0;
 inline constexpr std::uint32_t kWireEnd = 1;
+inline constexpr std::uint32_t kWireEndInterrupted = 2;
+inline constexpr int kStopTagOffset = 2;
 // Bounds that keep a corrupt header from asking for absurd allocations.
 inline constexpr std::int32_t kMaxFields = 1024;
 inline constexpr std::int32_t kMaxParameters = 1 << 16;
@@ -93,28 +109,28 @@ struct WireHeader {
 static_assert(sizeof(WireHeader) == 160, "WireHeader must have no padding");
 static_assert(std::is_trivially_copyable<WireHeader>::value, "WireHeader is copied as bytes");
 
-// A message read back: the header plus decoded parameters and names; the payload stays in the
-// message bytes (unaligned, read with memcpy).
+// A header message read back: the header plus decoded parameters and names.
 struct WireMessage {
   WireHeader header;
   std::vector<double> parameters;
   std::vector<std::string> fields;
-  const char* payload = nullptr;  // header.payload_count doubles
 };
 
 // What is wrong with `s` as a snapshot to send (sizes, names, block inside the grid), or "" if
 // nothing. Not collective.
 std::string snapshot_problem(const Snapshot& s);
-// Size in bytes of the message that carries `s`.
-std::size_t packed_size(const Snapshot& s);
-// Writes the message that carries `s` into `out` (resized). `s` must have no snapshot_problem.
-// Not collective.
-void pack(const Snapshot& s, std::int64_t serial, std::int64_t sequence, std::vector<char>& out);
-// An end-of-stream marker telling that `messages` messages were sent before it.
-std::vector<char> pack_end(std::int64_t serial, std::int64_t messages);
-// Checks `size` bytes at `data` against the wire format (magic, version, kind, sizes consistent
-// with the header, block inside the global grid, names) and decodes them into `out`. Returns
-// what is wrong, or "" if nothing. Not collective.
+// Size in bytes of the header message of `s`.
+std::size_t header_size(const Snapshot& s);
+// Writes the header message of `s` into `out` (resized); its payload is s.values. `s` must have
+// no snapshot_problem. Not collective.
+void pack_header(const Snapshot& s, std::int64_t serial, std::int64_t sequence,
+                 std::vector<char>& out);
+// An end-of-stream marker telling that `messages` snapshots were sent before it, and whether the
+// sender stopped early (interrupted).
+std::vector<char> pack_end(std::int64_t serial, std::int64_t messages, bool interrupted = false);
+// Checks the `size` bytes of a header message at `data` against the wire format (magic,
+// version, kind, sizes consistent with the header, block inside the global grid, names) and
+// decodes them into `out`. Returns what is wrong, or "" if nothing. Not collective.
 std::string unpack(const char* data, std::size_t size, WireMessage& out);
 
 }  // namespace surge::stream

@@ -1,7 +1,10 @@
 #include "trainer/normalizer.hpp"
 
 #include <cmath>
+#include <string>
 #include <utility>
+
+#include "core/error.hpp"
 
 namespace surge::trainer {
 
@@ -52,6 +55,10 @@ void Normalizer::observe(const float* pair) {
 
 void Normalizer::synchronize(const Comm& trainers) {
   if (!enabled_) return;
+  apply(merged(trainers));
+}
+
+std::vector<Moments> Normalizer::merged(const Comm& trainers) const {
   const int channels = static_cast<int>(local_.size());
   std::vector<double> mine(static_cast<std::size_t>(3 * channels));
   for (int c = 0; c < channels; ++c) {
@@ -68,7 +75,15 @@ void Normalizer::synchronize(const Comm& trainers) {
       const double* m = all.data() + (static_cast<std::size_t>(r) * channels + c) * 3;
       merged[c].merge(Moments{m[0], m[1], m[2]});
     }
-  apply(merged);
+  return merged;
+}
+
+void Normalizer::restore(const std::vector<Moments>& merged, bool keep) {
+  if (merged.size() != local_.size())
+    throw RuntimeError("normaliser: " + std::to_string(merged.size()) + " channels to restore, " +
+                       std::to_string(local_.size()) + " expected");
+  local_ = keep ? merged : std::vector<Moments>(local_.size());
+  if (enabled_) apply(merged);
 }
 
 void Normalizer::apply(const std::vector<Moments>& merged) {

@@ -39,6 +39,13 @@ class Normalizer {
   void observe(const float* pair);
   // Collective over `trainers`: merges every rank's accumulators and applies the result.
   void synchronize(const Comm& trainers);
+  // Collective over `trainers`: every rank's accumulators merged in rank order (a checkpoint
+  // saves them), inputs then targets.
+  std::vector<Moments> merged(const Comm& trainers) const;
+  // Not collective: applies `merged` (from a checkpoint) and makes it this rank's accumulator
+  // if `keep` (one rank of the trainers, so that the next merge counts it once), else starts
+  // this rank's accumulator empty. RuntimeError if the channel count differs.
+  void restore(const std::vector<Moments>& merged, bool keep);
   // Sets the applied statistics directly (a saved surrogate). Not collective.
   void set(std::vector<double> in_mean, std::vector<double> in_std, std::vector<double> out_mean,
            std::vector<double> out_std);

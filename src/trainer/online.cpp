@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "stream/receiver.hpp"
 #include "train/buffer.hpp"
@@ -68,6 +69,8 @@ class Loop {
   torch::Tensor predict(const torch::Tensor& inputs, const torch::Tensor& last_frames);
   std::vector<std::vector<float>> rollout(const HeldOut& h);
   void write_example();
+  void checkpoint();
+  Surrogate surrogate() const;
 
   const OnlineSetup& s_;
   TaskLayout layout_;
@@ -84,6 +87,8 @@ class Loop {
   bool threaded_ = false;
   std::thread receiver_thread_;
   std::atomic<bool> stream_done_{false};
+  std::atomic<bool> peer_interrupted_{false};  // a solver rank ended its stream early
+  std::atomic<bool> ask_stop_{false};  // the receiving side should ask the solvers to stop
   std::exception_ptr receiver_error_;
   // Guards what the receiving thread and the training loop share: held_, last_item_,
   // last_step_, the counters below and the normaliser's accumulators.
@@ -93,10 +98,11 @@ class Loop {
   std::set<int> my_groups_;                   // job-wide indices of the groups feeding this rank
   std::map<int, long long> last_item_;        // job-wide group -> highest work item seen
   std::map<long long, long long> last_step_;  // training simulation -> last solver step seen
+  std::set<long long> completed_;  // training simulations whose final state arrived
 
   int batch_size_;
   long long max_steps_, steps_after_stream_;
-  long long validate_every_, metrics_every_;
+  long long validate_every_, metrics_every_, checkpoint_every_;
   int rollout_steps_;
 
   // Counters (this rank).
@@ -111,6 +117,7 @@ class Loop {
   double last_progress_ = 0;
   ValidationFigures last_validation_;
   bool validated_ = false;
+  long long checkpoint_step_ = -1;
   std::ofstream csv_;
 };
 
@@ -130,11 +137,28 @@ Loop::Loop(const OnlineSetup& s)
       steps_after_stream_(s.training["steps_after_stream"].as<long long>()),
       validate_every_(s.training["validate_every"].as<long long>()),
       metrics_every_(s.training["metrics_every"].as<long long>()),
+      checkpoint_every_(s.training["checkpoint_every"].as<long long>()),
       rollout_steps_(s.training["rollout_steps"].as<int>()) {
   for (int g : s.group_index) my_groups_.insert(g);
   optimizer_ = std::make_unique<Optimizer>(s.training["optimizer"], s.training["lr_scheduler"],
                                            model_->parameters(), max_steps_);
-  if (s.trainers.rank() == 0) {
+  const bool root = s.trainers.rank() == 0;
+  if (s.resume) {
+    // Every trainer restores the same weights, optimizer state and step; the normaliser's
+    // moments and the counters are carried by rank 0 alone, so that sums over ranks count
+    // them once.
+    restore_training(*s.resume, *model_, *optimizer_);
+    normalizer_.restore(s.resume->state.moments, root);
+    steps_ = s.resume->state.step;
+    checkpoint_step_ = steps_;
+    if (root) {
+      received_ = s.resume->state.samples_received;
+      pairs_ = s.resume->state.pairs;
+      completed_.insert(s.resume->state.completed.begin(), s.resume->state.completed.end());
+      finished_sims_ = static_cast<long long>(completed_.size());
+    }
+  }
+  if (root) {
     const std::string path = (std::filesystem::path(s.directory) / "metrics.csv").string();
     csv_.open(path);
     if (!csv_) throw RuntimeError("cannot write " + path);
@@ -143,6 +167,8 @@ Loop::Loop(const OnlineSetup& s)
             "train_loss,lr,grad_norm,val_one_step,val_one_step_persistence,val_rollout,"
             "val_rollout_persistence,val_horizon,busy_fraction,solver_cell_updates_per_s,"
             "simulations_streamed\n";
+    // A resumed run continues the interrupted run's rows (its wall_s restart from 0).
+    for (const std::string& row : s.metrics_rows) csv_ << row << '\n';
   }
 }
 
@@ -164,7 +190,10 @@ std::vector<train::Sample> Loop::route(stream::Sample&& s) {
     return {};
   }
   ++received_;
-  if (last) ++finished_sims_;
+  if (last) {
+    ++finished_sims_;
+    completed_.insert(id);
+  }
   auto [it, fresh] = last_step_.emplace(id, 0);
   cell_updates_ += static_cast<double>(s.meta.step - it->second) *
                    static_cast<double>(s.meta.grid.total_cells());
@@ -178,13 +207,20 @@ std::vector<train::Sample> Loop::route(stream::Sample&& s) {
 }
 
 void Loop::receive_loop() {
+  bool stop_sent = false;
   try {
     while (!receiver_.done()) {
+      // The receiver is this thread's alone while it runs.
+      if (ask_stop_ && !stop_sent) {
+        receiver_.request_stop();
+        stop_sent = true;
+      }
       std::vector<stream::Sample> samples = receiver_.poll();
       {
         std::lock_guard<std::mutex> lock(mutex_);
         dropped_ = receiver_.stats().dropped;
       }
+      if (receiver_.interrupted()) peer_interrupted_ = true;
       if (samples.empty()) {
         // Not MPI_Mprobe: a blocking probe spins, and the trainer needs the core.
         std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -221,6 +257,7 @@ void Loop::pump() {
       receiver_.recycle(std::move(sample.values));
     }
     dropped_ = receiver_.stats().dropped;
+    if (receiver_.interrupted()) peer_interrupted_ = true;
     while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
   }
   if (receiver_.done() && pending_.empty() && !buffer_.closed()) buffer_.close();
@@ -533,6 +570,55 @@ void Loop::write_example() {
   if (!out) throw RuntimeError("cannot write " + path);
 }
 
+Surrogate Loop::surrogate() const {
+  Surrogate sur;
+  sur.model_section = s_.training["model"];
+  sur.task_section = s_.training["task"];
+  sur.layout = layout_;
+  sur.model = model_;
+  sur.normalizer = std::make_shared<Normalizer>(normalizer_);
+  sur.every = s_.every;
+  return sur;
+}
+
+void Loop::checkpoint() {
+  CheckpointState state;
+  state.step = steps_;
+  std::vector<long long> mine;
+  double counters[2];
+  {
+    // The receiving thread adds to these while training runs.
+    std::lock_guard<std::mutex> lock(mutex_);
+    state.moments = normalizer_.merged(s_.trainers);
+    mine.assign(completed_.begin(), completed_.end());
+    counters[0] = static_cast<double>(received_);
+    counters[1] = static_cast<double>(pairs_);
+  }
+  MPI_Allreduce(MPI_IN_PLACE, counters, 2, MPI_DOUBLE, MPI_SUM, s_.trainers.get());
+  state.samples_received = static_cast<long long>(counters[0]);
+  state.pairs = static_cast<long long>(counters[1]);
+  // Every trainer's completed simulations, gathered on rank 0.
+  const int P = s_.trainers.size();
+  int count = static_cast<int>(mine.size());
+  std::vector<int> counts(static_cast<std::size_t>(P)), offsets(static_cast<std::size_t>(P));
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, s_.trainers.get());
+  int total = 0;
+  for (int r = 0; r < P; ++r) {
+    offsets[static_cast<std::size_t>(r)] = total;
+    total += counts[static_cast<std::size_t>(r)];
+  }
+  std::vector<long long> all(static_cast<std::size_t>(std::max(total, 1)));
+  MPI_Gatherv(mine.data(), count, MPI_LONG_LONG, all.data(), counts.data(), offsets.data(),
+              MPI_LONG_LONG, 0, s_.trainers.get());
+  if (s_.trainers.rank() == 0) {
+    std::set<long long> ids(all.begin(), all.begin() + total);
+    state.completed.assign(ids.begin(), ids.end());
+    state.config = s_.config;
+    write_checkpoint(s_.directory, surrogate(), *optimizer_, state);
+  }
+  checkpoint_step_ = steps_;
+}
+
 OnlineSummary Loop::run() {
   t_start_ = MPI_Wtime();
   last_progress_ = t_start_;
@@ -557,18 +643,29 @@ OnlineSummary Loop::run() {
     const double n_local = batch ? static_cast<double>(batch->size()) : 0.0;
     const bool progress_due = s_.trainers.rank() == 0 && s_.progress_interval > 0 &&
                               MPI_Wtime() - last_progress_ >= s_.progress_interval;
+    const bool interrupt = interrupt_requested() || peer_interrupted_;
+    // A full fifo / firo buffer holds the stream back, held-out snapshots still on their way
+    // included: waiting for those before training would wait forever.
+    const bool held_back = !reservoir && buffer_.size() >= buffer_.capacity();
     const std::vector<double> flags =
         allreduce(s_.trainers,
                   {n_local, stream_finished() ? 1.0 : 0.0, exhausted ? 1.0 : 0.0,
-                   static_cast<double>(settled()), progress_due ? 1.0 : 0.0},
+                   static_cast<double>(settled()), progress_due ? 1.0 : 0.0,
+                   interrupt ? 1.0 : 0.0, held_back ? 1.0 : 0.0},
                   MPI_SUM);
     const double n_total = flags[0];
     const bool all_done = flags[1] == P;
+    if (flags[5] > 0) {
+      summary.interrupted = true;
+      break;
+    }
     if (!gate) {
-      if (flags[3] >= s_.validation || all_done) {
+      // Training starts once the held-out simulations have arrived (the first validation then
+      // sees them whole), or when waiting longer cannot help.
+      if (flags[3] >= s_.validation || all_done || flags[6] > 0) {
         gate = true;
         t_gate_ = MPI_Wtime();
-        last_validation_ = validate(0);
+        last_validation_ = validate(steps_);
         validated_ = true;
         summary.first = last_validation_;
         metrics(true, &last_validation_, true);
@@ -584,7 +681,7 @@ OnlineSummary Loop::run() {
     }
     if (t_gate_ < 0) t_gate_ = MPI_Wtime();
     if (!validated_) {
-      last_validation_ = validate(0);
+      last_validation_ = validate(steps_);
       validated_ = true;
       summary.first = last_validation_;
     }
@@ -616,8 +713,23 @@ OnlineSummary Loop::run() {
       metrics(row, validate_now ? &last_validation_ : nullptr, flags[4] > 0);
       if (flags[4] > 0) last_progress_ = MPI_Wtime();
     }
+    if (checkpoint_every_ > 0 && steps_ % checkpoint_every_ == 0) checkpoint();
   }
 
+  // Interrupted: the solver ranks stop too (those that have not ended their stream yet), so
+  // that the rest of the stream is short.
+  if (summary.interrupted) {
+    if (threaded_)
+      ask_stop_ = true;
+    else
+      receiver_.request_stop();
+    if (s_.trainers.rank() == 0)
+      log::info("train: interrupted at step " + std::to_string(steps_) +
+                (interrupt_requested()
+                     ? " (signal " + std::to_string(interrupt_signal()) + ")"
+                     : std::string(" (a solver rank was interrupted)")) +
+                "; stopping the solvers and writing a checkpoint");
+  }
   // Training is over: take in the rest of the stream so that no solver waits for us (held-out
   // states still count for the final validation; training pairs are discarded).
   buffer_.abort();
@@ -631,11 +743,21 @@ OnlineSummary Loop::run() {
       if (auto sample = receiver_.next())
         discarded_ += static_cast<long long>(route(std::move(*sample)).size());
   }
+  if (summary.interrupted) {
+    checkpoint();
+    summary.checkpoint_step = checkpoint_step_;
+    summary.steps = steps_;
+    summary.last = summary.first;
+    summary.wall_seconds = MPI_Wtime() - t_start_;
+    return summary;
+  }
   if (last_validation_.step != steps_ || !validated_) last_validation_ = validate(steps_);
   validated_ = true;
   summary.last = last_validation_;
   metrics(true, &last_validation_, true);
   write_example();
+  checkpoint();
+  summary.checkpoint_step = checkpoint_step_;
 
   const auto c = buffer_.counters();
   const std::vector<double> totals =
@@ -654,13 +776,7 @@ OnlineSummary Loop::run() {
   summary.final_loss = last_loss_;
 
   if (s_.trainers.rank() == 0) {
-    Surrogate sur;
-    sur.model_section = s_.training["model"];
-    sur.task_section = s_.training["task"];
-    sur.layout = layout_;
-    sur.model = model_;
-    sur.normalizer = std::make_shared<Normalizer>(normalizer_);
-    sur.every = s_.every;
+    const Surrogate sur = surrogate();
     YAML::Node info;
     info["steps"] = steps_;
     info["pairs_used"] = summary.pairs_used;

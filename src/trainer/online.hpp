@@ -24,6 +24,7 @@
 #include "grid/grid.hpp"
 #include "models/model.hpp"
 #include "parallel/comm.hpp"
+#include "trainer/checkpoint.hpp"
 
 namespace surge::trainer {
 
@@ -47,6 +48,11 @@ struct OnlineSetup {
   std::shared_ptr<models::Model> model;  // built identically on every trainer rank
   std::string directory;                 // where metrics.csv and the surrogate are written
   double progress_interval = 5;          // seconds between progress lines (rank 0)
+  YAML::Node config;                     // the resolved configuration (saved in checkpoints)
+  // Resuming: the checkpoint read back (on every trainer rank), and the metrics.csv rows of the
+  // interrupted run up to its step (rank 0 writes them first). Null: a fresh run.
+  const LoadedCheckpoint* resume = nullptr;
+  std::vector<std::string> metrics_rows;
 };
 
 // Validation figures (NaN where they do not apply).
@@ -71,12 +77,19 @@ struct OnlineSummary {
   double wall_seconds = 0;
   double final_loss = 0;
   ValidationFigures first, last;  // before the first step and after the last
+  // Stopped by SIGUSR1 / SIGTERM (on any rank, solvers included): a checkpoint was written and
+  // neither the surrogate nor the final validation (last = first then).
+  bool interrupted = false;
+  long long checkpoint_step = -1;  // step of the last checkpoint written, -1 if none
 };
 
 // Collective over `setup.trainers`; the solver ranks must be streaming. Writes metrics.csv and,
 // at the end, the surrogate (trainer rank 0) and validation_example.csv (the rank holding the
-// first held-out simulation) into setup.directory. Throws RuntimeError on a malformed message or
-// an I/O failure (the caller aborts the job).
+// first held-out simulation) into setup.directory, plus a checkpoint every
+// training.checkpoint_every steps, at the end, and when interrupted (interrupt_requested() on a
+// trainer, or a solver rank that ended its stream early), in which case the solver ranks are
+// asked to stop, the stream is drained and the loop returns with `interrupted`. Throws
+// RuntimeError on a malformed message or an I/O failure (the caller aborts the job).
 OnlineSummary train_online(const OnlineSetup& setup);
 
 }  // namespace surge::trainer

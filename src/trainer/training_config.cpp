@@ -59,6 +59,12 @@ config::Schema training_schema() {
             .defaults("30"));
   s.add("metrics_every",
         Schema::integer("optimizer steps between two lines of metrics.csv").min(1).defaults("50"));
+  s.add("checkpoint_every",
+        Schema::integer("optimizer steps between two checkpoints (output.directory/checkpoint; "
+                        "resume with surge run CONFIG --resume DIR); 0: only at the end and when "
+                        "interrupted by SIGUSR1 or SIGTERM")
+            .min(0)
+            .defaults("0"));
   return s;
 }
 

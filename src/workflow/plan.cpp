@@ -106,9 +106,10 @@ PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions
       static_cast<std::int64_t>(e.fields) * e.cells_per_solver_rank * 8;
   e.solver_state_bytes = local_field_bytes * kSolverCopies;
   const stream::StreamOptions stream = stream::stream_options(config["stream"]);
-  // A sender keeps a copy of each snapshot until its send completes, and with drop_oldest a
-  // queue of snapshots not yet sent.
-  const int held = stream.max_in_flight +
+  // A sender holds the storage of max_in_flight + 1 snapshots from the start (those in flight
+  // and the one being written, see Sender::reserve), and with drop_oldest a queue of snapshots
+  // not yet sent.
+  const int held = stream.max_in_flight + 1 +
                    (stream.backpressure == stream::Backpressure::DropOldest ? stream.queue : 0);
   e.stream_queue_bytes = local_field_bytes * held;
 

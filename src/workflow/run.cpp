@@ -6,10 +6,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <optional>
+#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "grid/grid.hpp"
 #include "models/model.hpp"
@@ -20,8 +25,11 @@
 #include "stream/sender.hpp"
 #include "study/initial_condition.hpp"
 #include "study/study.hpp"
+#include "trainer/checkpoint.hpp"
 #include "trainer/data_parallel.hpp"
+#include "trainer/optimization.hpp"
 #include "trainer/task.hpp"
+#include "workflow/output_directory.hpp"
 #include "workflow/progress.hpp"
 #include "workflow/simulation_loop.hpp"
 #include "workflow/snapshot_times.hpp"
@@ -31,49 +39,6 @@ namespace surge {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Checks on rank 0 that the output directory may be written, before any work.
-std::string check_directory(const std::string& dir, bool overwrite) {
-  std::error_code ec;
-  if (dir.empty()) return "output.directory: empty path";
-  if (fs::exists(dir, ec) && !overwrite)
-    return "output.directory: '" + dir +
-           "' already exists; pass --overwrite to replace it (it is replaced only once the new "
-           "run is complete) or choose another with --set output.directory=PATH";
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    return "output.directory: '" + dir + "' exists and is not a directory";
-  const fs::path parent = fs::absolute(dir, ec).parent_path();
-  if (!fs::is_directory(parent, ec))
-    return "output.directory: the directory '" + parent.string() + "' of '" + dir +
-           "' does not exist";
-  return {};
-}
-
-// Rank 0: a fresh DIR.partial with the resolved configuration in it.
-std::string prepare_partial(const std::string& partial, const YAML::Node& config) {
-  std::error_code ec;
-  fs::remove_all(partial, ec);
-  if (!fs::create_directory(partial, ec))
-    return "output.directory: cannot create '" + partial + "': " + ec.message();
-  std::ofstream out(fs::path(partial) / "config.yaml");
-  out << "# resolved configuration of this run (every default filled in)\n"
-      << config::emit(config) << "\n";
-  if (!out) return "output.directory: cannot write into '" + partial + "'";
-  return {};
-}
-
-// Rank 0: DIR.partial becomes DIR; a DIR being replaced is removed only after that.
-void publish(const std::string& partial, const std::string& dir) {
-  std::error_code ec;
-  std::string replaced;
-  if (fs::exists(dir, ec)) {
-    replaced = dir + ".replaced";
-    fs::remove_all(replaced, ec);
-    fs::rename(dir, replaced);
-  }
-  fs::rename(partial, dir);
-  if (!replaced.empty()) fs::remove_all(replaced);
-}
 
 // A number as YAML writes it (.nan for a figure that does not apply).
 std::string yaml_number(double v) {
@@ -96,6 +61,34 @@ std::vector<std::string> split_lines(const std::string& s) {
   return v;
 }
 
+// The directory whose checkpoint a --resume DIR names: DIR itself or, for a run that was
+// interrupted (never published), DIR.partial.
+std::string resume_root(const std::string& dir) {
+  std::error_code ec;
+  if (fs::is_directory(fs::path(dir) / "checkpoint", ec)) return dir;
+  if (fs::is_directory(fs::path(dir + ".partial") / "checkpoint", ec)) return dir + ".partial";
+  return dir;  // read_checkpoint names what is missing
+}
+
+// The data rows of `dir`/metrics.csv up to `step` (first column), to carry into a resumed run.
+std::vector<std::string> metrics_rows_until(const std::string& dir, long long step) {
+  std::vector<std::string> rows;
+  std::ifstream in(fs::path(dir) / "metrics.csv");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    try {
+      if (std::stoll(line.substr(0, line.find(','))) <= step) rows.push_back(line);
+    } catch (const std::exception&) {
+      break;  // a row cut short by the interruption
+    }
+  }
+  return rows;
+}
+
+// Thrown out of a simulation when the run is interrupted (the group agreed to stop).
+struct Interrupted {};
+
 }  // namespace
 
 RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& options) {
@@ -108,7 +101,9 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
 
   // ---- set-up: every input problem surfaces here, on every rank together
   agree_on_problem(world,
-                   world.rank() == 0 ? check_directory(summary.directory, options.overwrite) : "");
+                   world.rank() == 0 ? check_output_directory("output.directory", summary.directory,
+                                                              options.overwrite)
+                                     : "");
   std::unique_ptr<Layout> layout;
   agree_on_input(world, [&] {
     layout = std::make_unique<Layout>(world, layout_options(config["layout"], true));
@@ -148,7 +143,27 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   double t_end = world.rank() == solver_root ? solver->t_end() : 0.0;
   MPI_Bcast(&t_end, 1, MPI_DOUBLE, solver_root, world.get());
   const double every = config["output"]["every"].as<double>();
-  const Grid grid = grid_from_config(solver_section["parameters"]);
+  // The grid of the snapshots, which a solver may down-sample from the one it solves on.
+  Grid grid;
+  {
+    double g[10] = {0};
+    if (world.rank() == solver_root) {
+      const Grid& sg = solver->grid();
+      g[0] = sg.dim;
+      for (int d = 0; d < 3; ++d) {
+        g[1 + d] = sg.cells[d];
+        g[4 + d] = sg.lower[d];
+        g[7 + d] = sg.upper[d];
+      }
+    }
+    MPI_Bcast(g, 10, MPI_DOUBLE, solver_root, world.get());
+    grid.dim = static_cast<int>(g[0]);
+    for (int d = 0; d < 3; ++d) {
+      grid.cells[d] = static_cast<int>(g[1 + d]);
+      grid.lower[d] = g[4 + d];
+      grid.upper[d] = g[7 + d];
+    }
+  }
 
   std::shared_ptr<models::Model> model;
   agree_on_input(world, [&] {
@@ -164,7 +179,48 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     model = models::make_model(training["model"], shape);
   });
   if (!is_solver) trainer::broadcast_parameters(*model, layout->trainers_comm(), 0);
-  agree_on_problem(world, world.rank() == 0 ? prepare_partial(partial, config) : "");
+
+  // Resuming: the checkpoint is read whole and checked before any work, by the trainers (who
+  // restore it) and rank 0 (who tells the solvers which simulations are done).
+  std::optional<trainer::LoadedCheckpoint> checkpoint;
+  std::vector<long long> completed;
+  std::vector<std::string> metrics_rows;
+  std::string resume_dir;
+  if (!options.resume.empty()) {
+    resume_dir = resume_root(options.resume);
+    const bool trainer_root = world.rank() == layout->trainer_world_rank(0);
+    agree_on_input(world, [&] {
+      if (is_solver && world.rank() != 0) return;
+      checkpoint = trainer::read_checkpoint(resume_dir);
+      if (const std::string m = trainer::checkpoint_mismatch(checkpoint->state.config, config);
+          !m.empty())
+        throw InputError("--resume " + options.resume + ": " + m +
+                         " (a resumed run keeps the study, the solver, output.every and the "
+                         "training task, model and normalization)");
+      if (!is_solver) {
+        // Restoring into a stand-in optimizer checks that the saved state fits this run's.
+        trainer::Optimizer stand_in(training["optimizer"], training["lr_scheduler"],
+                                    model->parameters(), training["max_steps"].as<long long>());
+        trainer::restore_training(*checkpoint, *model, stand_in);
+      }
+      if (trainer_root) metrics_rows = metrics_rows_until(resume_dir, checkpoint->state.step);
+    });
+    std::string ids;
+    if (world.rank() == 0)
+      for (long long id : checkpoint->state.completed) ids += std::to_string(id) + "\n";
+    world.bcast(ids, 0);
+    for (const std::string& line : split_lines(ids)) completed.push_back(std::stoll(line));
+    if (world.rank() == 0)
+      log::info("run: resuming from " + checkpoint->path + ": step " +
+                std::to_string(checkpoint->state.step) + ", " + std::to_string(completed.size()) +
+                " of " + std::to_string(N) + " training simulations done");
+  }
+  summary.resumed_simulations = static_cast<int>(completed.size());
+  std::error_code same_ec;
+  const bool in_place = !resume_dir.empty() && fs::equivalent(resume_dir, partial, same_ec);
+  agree_on_problem(world, world.rank() == 0 ? prepare_partial_directory("output.directory", partial,
+                                                                        config, in_place)
+                                            : "");
 
   const stream::StreamOptions stream_options = stream::stream_options(config["stream"]);
   const Comm stream_comm = world.dup();
@@ -187,31 +243,67 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     const Comm& group_comm = layout->group_comm();
     const std::vector<double> times = snapshot_times(every, solver->t_end());
     stream::Sender sender(stream_comm, layout->trainer_world_rank(me.trainer), stream_options);
-    Progress progress(layout->solvers_comm(), N + V, 0);
+    const std::set<long long> done(completed.begin(), completed.end());
+    Progress progress(layout->solvers_comm(), N + V - static_cast<int>(done.size()), 0);
     const bool leader = group_comm.rank() == 0;
+    // Interrupted (a signal on any rank of the group, or the trainer asking): the group agrees
+    // before it stops, since its ranks step together.
+    const auto stop_now = [&] {
+      int stop = interrupt_requested() || sender.stop_requested() ? 1 : 0;
+      if (group_comm.size() > 1) stop = group_comm.allreduce_max(stop);
+      return stop != 0;
+    };
+    bool interrupted = false;
     stream::Snapshot snap;
     snap.meta.fields = solver->field_names();
     snap.meta.grid = solver->grid();
     snap.block = solver->block();
+    sender.reserve(snap.block.size() * snap.meta.fields.size());
     try {
       for (int w = me.group; w < N + V; w += groups) {
-        const SimulationSpec spec = w < V ? held_out->spec(w) : study->spec(w - V);
         const int id = w < V ? N + w : w - V;
+        if (w >= V && done.count(id)) continue;  // finished before --resume
+        if (interrupted || stop_now()) {
+          // Not run: reported so that the progress count still closes.
+          interrupted = true;
+          SimulationReport skipped;
+          skipped.id = id;
+          skipped.steps = -1;
+          skipped.message = "not run (interrupted)";
+          if (leader) progress.finished(skipped);
+          continue;
+        }
+        const SimulationSpec spec = w < V ? held_out->spec(w) : study->spec(w - V);
         snap.meta.simulation = id;
         snap.meta.parameters = spec.parameter_values;
-        const SimulationReport report = run_simulation(
-            *solver, spec, id, times,
-            [&](std::size_t) {
-              solver->snapshot(snap.values);
-              snap.meta.step = solver->steps();
-              snap.meta.time = solver->time();
-              sender.send(snap);
-            },
-            [&] { sender.poll(); });
+        SimulationReport report;
+        try {
+          report = run_simulation(
+              *solver, spec, id, times,
+              [&](std::size_t) {
+                // Written into storage of an earlier snapshot whose send has completed and
+                // handed over without a copy: MPI sends it as it is.
+                stream::Snapshot s{snap.meta, snap.block, sender.recycled_values()};
+                solver->snapshot(s.values);
+                s.meta.step = solver->steps();
+                s.meta.time = solver->time();
+                sender.send(std::move(s));
+              },
+              [&] {
+                sender.poll();
+                if (stop_now()) throw Interrupted{};
+              });
+        } catch (const Interrupted&) {
+          interrupted = true;
+          report = SimulationReport{};
+          report.id = id;
+          report.steps = -1;
+          report.message = "not finished (interrupted)";
+        }
         if (leader) progress.finished(report);
         progress.poll();
       }
-      sender.finish();
+      sender.finish(interrupted);
     } catch (const std::exception& e) {
       log::error(std::string("run: ") + e.what() + "; stopping every rank");
       world.abort(kExitRuntime);
@@ -219,6 +311,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     const std::vector<SimulationReport> reports = progress.finish();
     if (layout->solvers_comm().rank() == 0)  // every solver rank has them all: count them once
       for (const auto& r : reports) {
+        if (r.steps < 0) continue;  // not run: interrupted
         local[r.ok ? 0 : 1] += 1;
         local[2] += static_cast<double>(r.cell_updates);
       }
@@ -248,6 +341,9 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     setup.model = model;
     setup.directory = partial;
     setup.progress_interval = config["progress"]["interval"].as<double>();
+    setup.config = config;
+    if (checkpoint) setup.resume = &*checkpoint;
+    setup.metrics_rows = metrics_rows;
     try {
       trained = trainer::train_online(setup);
     } catch (const std::exception& e) {
@@ -262,13 +358,14 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   // ---- wrap-up: totals on every rank, then the output directory appears whole
   MPI_Allreduce(MPI_IN_PLACE, local, 6, MPI_DOUBLE, MPI_SUM, world.get());
   summary.simulations = N + V;
-  summary.ok = static_cast<int>(local[0]);
+  // Simulations finished before --resume count as done.
+  summary.ok = static_cast<int>(local[0]) + summary.resumed_simulations;
   summary.failed = static_cast<int>(local[1]);
   summary.cell_updates = static_cast<long long>(local[2]);
   summary.snapshots_sent = static_cast<long long>(local[3]);
   summary.snapshots_dropped = static_cast<long long>(local[4]);
   summary.solver_blocked_seconds = local[5];
-  double t[12] = {static_cast<double>(trained.steps),
+  double t[14] = {static_cast<double>(trained.steps),
                   static_cast<double>(trained.samples_received),
                   static_cast<double>(trained.pairs),
                   static_cast<double>(trained.pairs_used),
@@ -279,8 +376,10 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
                   trained.last.one_step,
                   trained.last.one_step_persistence,
                   trained.last.rollout,
-                  trained.last.rollout_persistence};
-  MPI_Bcast(t, 12, MPI_DOUBLE, layout->trainer_world_rank(0), world.get());
+                  trained.last.rollout_persistence,
+                  trained.interrupted ? 1.0 : 0.0,
+                  static_cast<double>(trained.checkpoint_step)};
+  MPI_Bcast(t, 14, MPI_DOUBLE, layout->trainer_world_rank(0), world.get());
   summary.training.steps = static_cast<long long>(t[0]);
   summary.training.samples_received = static_cast<long long>(t[1]);
   summary.training.pairs = static_cast<long long>(t[2]);
@@ -293,7 +392,19 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   summary.training.last.one_step_persistence = t[9];
   summary.training.last.rollout = t[10];
   summary.training.last.rollout_persistence = t[11];
+  summary.training.interrupted = summary.interrupted = t[12] > 0;
+  summary.training.checkpoint_step = static_cast<long long>(t[13]);
   summary.wall_seconds = MPI_Wtime() - start;
+  if (summary.interrupted) {
+    std::ostringstream o;
+    o << "run: interrupted after " << summary.wall_seconds << " s: checkpoint at step "
+      << summary.training.checkpoint_step << " in " << partial << "/checkpoint ("
+      << summary.ok << " of " << N + V
+      << " simulations finished); continue with: surge run CONFIG --resume "
+      << summary.directory;
+    log::info(o.str());
+    return summary;
+  }
 
   std::string problem;
   if (world.rank() == 0) {
@@ -321,7 +432,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
           << "}\n";
       if (!out) throw RuntimeError("cannot write summary.yaml in " + partial);
       out.close();
-      publish(partial, summary.directory);
+      publish_directory(partial, summary.directory);
     } catch (const std::exception& e) {
       problem = e.what();
     }

@@ -14,6 +14,9 @@ namespace surge {
 
 struct RunOptions {
   bool overwrite = false;  // replace an existing output directory once the new one is complete
+  // Resume from the newest checkpoint of this run directory (or of its .partial): finished
+  // training simulations are not run again, training continues from the saved state.
+  std::string resume;
 };
 
 struct RunSummary {
@@ -24,11 +27,17 @@ struct RunSummary {
   double solver_blocked_seconds = 0;  // summed over solver ranks
   double wall_seconds = 0;
   trainer::OnlineSummary training;  // valid on every rank (broadcast from the trainers)
+  int resumed_simulations = 0;      // training simulations finished before --resume
+  // Stopped by SIGUSR1 / SIGTERM: a checkpoint was written into DIR.partial/checkpoint at
+  // `training.checkpoint_step`, nothing was published (exit with kExitInterrupted).
+  bool interrupted = false;
 };
 
 // Collective over `world`. Input problems (layout without trainers, output directory, model
-// that does not fit the grid, ...) are InputError on every rank before any work; a simulation
-// that blows up is recorded as failed and the run goes on.
+// that does not fit the grid, a checkpoint to resume that is missing, damaged or of another
+// study, ...) are InputError on every rank before any work; a simulation that blows up is
+// recorded as failed and the run goes on. Call install_interrupt_handlers() first for SIGUSR1
+// / SIGTERM to stop the run with a checkpoint.
 RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& options);
 
 }  // namespace surge

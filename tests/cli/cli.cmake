@@ -1,5 +1,6 @@
 # End-to-end tests of the surge command: exit statuses, collective errors, output safety, the
-# same study file from 1, 2 and 4 ranks, and `surge plan` dry runs.
+# same study file from 1, 2 and 4 ranks, `surge plan` dry runs, and `surge evaluate` of a surrogate
+# trained by `surge run`.
 set(cli_script ${CMAKE_CURRENT_LIST_DIR}/cli_test.sh)
 foreach(case help usage_errors validate failures_recorded plan plan_impossible)
   add_test(NAME cli_${case}.np1 COMMAND bash ${cli_script} ${case} 1)
@@ -12,11 +13,17 @@ foreach(np 1 2 4)
   endforeach()
 endforeach()
 foreach(np 2 3)
-  foreach(case run_outputs run_layout_errors)
+  foreach(case run_outputs run_layout_errors run_resume)
     add_test(NAME cli_${case}.np${np} COMMAND bash ${cli_script} ${case} ${np})
     set_tests_properties(cli_${case}.np${np} PROPERTIES LABELS "cli;np${np}" PROCESSORS ${np})
   endforeach()
 endforeach()
+foreach(np 1 2)
+  add_test(NAME cli_evaluate.np${np} COMMAND bash ${cli_script} evaluate ${np})
+  set_tests_properties(cli_evaluate.np${np} PROPERTIES LABELS "cli;np${np}" PROCESSORS 2)
+endforeach()
+add_test(NAME cli_evaluate_errors.np2 COMMAND bash ${cli_script} evaluate_errors 2)
+set_tests_properties(cli_evaluate_errors.np2 PROPERTIES LABELS "cli;np2" PROCESSORS 2)
 add_test(NAME cli_same_study_on_1_2_4_ranks.np4 COMMAND bash ${cli_script} same_on_ranks 4)
 set_tests_properties(cli_same_study_on_1_2_4_ranks.np4 PROPERTIES LABELS "cli;np4" PROCESSORS 4)
 get_property(cli_tests DIRECTORY PROPERTY TESTS)

@@ -130,6 +130,211 @@ PY
     --set training.seed=3 >out 2>err || { cat err; fail "--overwrite failed"; }
   [[ "$(md5sum r/model.pt)" != "$sum" ]] || fail "--overwrite did not replace"
   ;;
+run_resume)
+  # A run interrupted by SIGUSR1 part-way through its stream writes a checkpoint and exits 3;
+  # resumed, it finishes the study without rerunning what was done and ends as accurate as an
+  # uninterrupted run (validation one-step error within a factor 2). A damaged checkpoint or
+  # one of another study gives exit 2 and leaves the checkpoint as it was.
+  # fifo with a small buffer and `block`: the trainer paces the solvers, so the stream is
+  # still running when the signal comes.
+  train=(--set study.simulations=40 --set study.validation.simulations=2 --set output.every=0.01
+         --set 'training.model.parameters={modes: 16, width: 32, layers: 4}'
+         --set training.buffer.policy=fifo --set training.buffer.capacity=16
+         --set training.buffer.watermark=4 --set training.batch_size=4 --set training.max_steps=0
+         --set training.validate_every=100000 --set training.metrics_every=5
+         --set 'training.lr_scheduler={type: constant}')
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=ref \
+    >out 2>err || { cat out err; fail "reference run failed"; }
+  # mpirun itself in the background (not the run function's subshell), so that the signal
+  # reaches mpirun, which forwards SIGUSR1 to every rank.
+  "$MPIEXEC" -n "$np" "$SURGE" run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" \
+    --set output.directory=r >out 2>err &
+  pid=$!
+  for _ in $(seq 2400); do  # up to 2 minutes on a loaded machine
+    grep -q "^[2-9][0-9]," r.partial/metrics.csv 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -USR1 $pid 2>/dev/null || fail "the run ended before it could be interrupted"
+  wait $pid; status=$?
+  [[ $status -eq 3 ]] || { cat out err; fail "interrupted run: status $status, expected 3"; }
+  grep -q "interrupted" out || { cat out; fail "no interruption message"; }
+  [[ -s r.partial/checkpoint/LATEST && ! -e r ]] || fail "no checkpoint, or r published"
+  ckpt=r.partial/checkpoint/$(cat r.partial/checkpoint/LATEST)
+  for f in model.pt surrogate.yaml optimizer.pt state.yaml; do
+    [[ -s $ckpt/$f ]] || fail "$ckpt/$f missing"
+  done
+  done_before=$(grep -o "completed_simulations: \[[0-9, ]*\]" $ckpt/state.yaml | grep -o "[0-9]\+" | wc -l)
+  (( done_before > 0 && done_before < 40 )) || { cat $ckpt/state.yaml; fail "checkpoint: $done_before simulations done"; }
+  sum=$(cat $ckpt/* | md5sum)
+  # Another study's checkpoint, then a damaged one: exit 2, nothing touched.
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=r \
+    --set study.seed=5 --resume r >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "study: the checkpoint was written with" err \
+    || { cat err; fail "another study: status $status"; }
+  cp $ckpt/model.pt saved.pt
+  head -c 100 saved.pt > $ckpt/model.pt
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=r \
+    --resume r >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "model.pt" err || { cat err; fail "damaged checkpoint: status $status"; }
+  cp saved.pt $ckpt/model.pt
+  [[ "$(cat $ckpt/* | md5sum)" == "$sum" ]] || fail "the checkpoint was touched"
+  # Resumed: every simulation done, training from the checkpoint's step on.
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=r \
+    --resume r >out 2>err || { cat out err; fail "resumed run failed"; }
+  grep -q "resuming from .*: step [0-9]*, $done_before of 40 training simulations done" out \
+    || { cat out; fail "no resume line"; }
+  grep -q "simulations: {total: 42, ok: 42, failed: 0}" r/summary.yaml \
+    || { cat r/summary.yaml; fail "resumed run did not finish the study"; }
+  /usr/bin/python3 - ref r <<'PY' || fail "resumed run not as accurate as the reference"
+import sys, yaml
+ref, res = (yaml.safe_load(open(d + "/summary.yaml")) for d in sys.argv[1:3])
+a, b = ref["validation"]["one_step_rel_l2"], res["validation"]["one_step_rel_l2"]
+print(f"one-step error: uninterrupted {a:.4g}, interrupted and resumed {b:.4g}")
+assert 0.5 * a <= b <= 2.0 * a, (a, b)
+steps = [int(l.split(",")[0]) for l in open(sys.argv[2] + "/metrics.csv").read().split()[1:]]
+assert steps == sorted(steps), steps  # the rows continue where the checkpoint stopped
+PY
+  ;;
+evaluate)
+  # surge evaluate end to end: a tiny surrogate trained by surge run (2 ranks: 1 solver, 1 trainer),
+  # evaluated on NP ranks against the solver on its held-out simulations (2, 10 model steps each).
+  fit=(--set study.simulations=16 --set study.validation.simulations=2 --set solver.parameters.cells=[64]
+       --set solver.parameters.t_end=0.2 --set output.every=0.02 --set progress.interval=0
+       --set 'training.model.parameters={modes: 8, width: 16, layers: 2}' --set training.max_steps=600
+       --set training.buffer.watermark=32 --set training.batch_size=8 --set training.validate_every=100
+       --set training.rollout_steps=5 --set output.directory=m)
+  "$MPIEXEC" -n 2 "$SURGE" run "$src/configs/burgers1d.yaml" "${fit[@]}" >out 2>err \
+    || { cat out err; fail "training run failed"; }
+  # The run's resolved configuration is the natural CONFIG to evaluate with.
+  run evaluate m/config.yaml --model m >out 2>err || { cat out err; fail "evaluate failed"; }
+  grep -q "evaluate: done" out || { cat out; fail "no summary line"; }
+  for f in evaluation.csv summary.yaml fields_last_step.csv config.yaml; do
+    [[ -s m/evaluation/$f ]] || fail "m/evaluation/$f missing"
+  done
+  [[ ! -e m/evaluation.partial ]] || fail "m/evaluation.partial left behind"
+  /usr/bin/python3 - m <<'PY' || fail "evaluation.csv / summary.yaml checks"
+import csv, math, re, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/evaluation/evaluation.csv")))
+want = ["simulation", "step", "frame", "time", "rel_l2", "persistence_rel_l2", "nrmse",
+        "persistence_nrmse", "one_step_rel_l2", "rel_l2_u", "persistence_rel_l2_u", "nrmse_u",
+        "persistence_nrmse_u", "integral_u_truth", "integral_u_surrogate", "truth_mass",
+        "truth_energy", "truth_max_abs_u", "solver_seconds", "surrogate_seconds"]
+assert list(rows[0].keys()) == want, list(rows[0].keys())
+# 2 held-out simulations x frames 1..10 (t = 0.02 .. 0.2), in order.
+keys = [(int(r["simulation"]), int(r["step"]), int(r["frame"])) for r in rows]
+assert keys == [(s, k, k) for s in (0, 1) for k in range(1, 11)], keys
+f = lambda r, k: float(r[k])
+for r in rows:
+    assert abs(f(r, "time") - 0.02 * f(r, "frame")) < 1e-12, r
+    for k in want[4:]:
+        assert math.isfinite(f(r, k)), (k, r)
+    # One field: the per-field figures are the figures over all fields.
+    assert f(r, "rel_l2_u") == f(r, "rel_l2") and f(r, "nrmse_u") == f(r, "nrmse"), r
+    # The solver's own mass diagnostic and the integral of the gathered state agree, and
+    # periodic Burgers conserves mass.
+    assert abs(f(r, "truth_mass") - f(r, "integral_u_truth")) < 1e-9, r
+    start = next(q for q in rows if q["simulation"] == r["simulation"])
+    assert abs(f(r, "integral_u_truth") - f(start, "integral_u_truth")) < 1e-9, r
+first = [r for r in rows if r["step"] == "1"]
+for r in first:
+    # The rollout starts from the solver's frame: its first step is a one-step prediction, and
+    # the nRMSE of one step is its relative L2 error. A trained model beats persistence there.
+    assert f(r, "one_step_rel_l2") == f(r, "rel_l2") == f(r, "nrmse"), r
+    assert f(r, "rel_l2") < 0.5 * f(r, "persistence_rel_l2"), r
+for s in (0, 1):
+    sim = [r for r in rows if r["simulation"] == str(s)]
+    for a, b in zip(sim, sim[1:]):
+        assert f(b, "solver_seconds") >= f(a, "solver_seconds") > 0, (a, b)
+        assert f(b, "surrogate_seconds") >= f(a, "surrogate_seconds") > 0, (a, b)
+# The same figures as the trainer's last validation on these held-out simulations (surrogate.yaml):
+# mean one-step error over every pair, and rollout nRMSE over its 5 steps averaged over simulations.
+text = open(d + "/surrogate.yaml").read()
+trained = lambda k: float(re.search(k + r": (\S+)", text).group(1))
+one = sum(f(r, "one_step_rel_l2") for r in rows) / len(rows)
+at5 = sum(f(r, "nrmse") for r in rows if r["step"] == "5") / 2
+assert abs(one / trained("validation_one_step_rel_l2") - 1) < 1e-3, (one, text)
+assert abs(at5 / trained("validation_rollout_nrmse") - 1) < 1e-3, (at5, text)
+summary = open(d + "/evaluation/summary.yaml").read()
+m = re.search(r"speedup: \{solver_seconds: (\S+), surrogate_seconds: (\S+), speedup: ([^,]+),", summary)
+assert m, summary
+solver_s, surrogate_s, speedup = map(float, m.groups())
+assert solver_s > 0 and surrogate_s > 0 and speedup > 0 and math.isfinite(speedup), summary
+assert abs(speedup - solver_s / surrogate_s) < 1e-4 * speedup, summary
+assert "simulations: {total: 2, ok: 2, failed: 0}" in summary, summary
+m = re.search(r"one_step_rel_l2: \{training: (\S+), evaluation: ([^}]+)\}", summary)
+assert m and abs(float(m.group(2)) / float(m.group(1)) - 1) < 1e-3, summary
+print(f"one-step {one:.4g}, rollout nRMSE(5) {at5:.4g}, speed-up {speedup:.3g}")
+PY
+  if [[ $np -ge 2 ]]; then
+    # One simulation on 2 ranks: the state gathered from two blocks gives the same figures
+    # as on one rank (2D: a 16 x 32 grid, split between the ranks along y; an mlp).
+    two=(--set layout.ranks_per_simulation=1 --set study.validation.simulations=1
+         --set solver.parameters.cells=[16,32] --set solver.parameters.t_end=0.2 --set output.every=0.05
+         --set progress.interval=0 --set 'training.model={type: mlp, parameters: {layers: 1, width: 16}}'
+         --set training.max_steps=20 --set training.buffer.watermark=4 --set training.batch_size=4
+         --set output.directory=m2)
+    "$MPIEXEC" -n 2 "$SURGE" run "$src/configs/burgers2d.yaml" "${two[@]}" >out 2>err \
+      || { cat out err; fail "2D training run failed"; }
+    "$MPIEXEC" -n 1 "$SURGE" evaluate m2/config.yaml --model m2 --output f1 >out 2>err \
+      || { cat out err; fail "2D evaluate on 1 rank failed"; }
+    run evaluate m2/config.yaml --model m2 --output f2 --set layout.ranks_per_simulation=2 >out 2>err \
+      || { cat out err; fail "2D evaluate on 2 ranks failed"; }
+    cmp -s f1/fields_last_step.csv f2/fields_last_step.csv || fail "2D: fields differ on 2 ranks"
+    cmp -s <(cut -d, -f1-15 f1/evaluation.csv) <(cut -d, -f1-15 f2/evaluation.csv) \
+      || fail "2D: figures differ on 2 ranks"
+    [[ $(wc -l <f1/evaluation.csv) -eq 5 ]] || fail "2D: expected 4 rows"
+  fi
+  if [[ $np -ne 1 ]]; then
+    :  # the plots are drawn once, by the np 1 case
+  elif /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    /usr/bin/python3 "$src/scripts/plot_evaluate.py" m/evaluation >/dev/null || fail "plot_evaluate.py"
+    for p in errors integrals fields; do [[ -s m/evaluation/plots/$p.png ]] || fail "plots/$p.png"; done
+  else
+    echo "plot_evaluate.py not run: /usr/bin/python3 cannot import matplotlib"
+  fi
+  ;;
+evaluate_errors)
+  # Bad inputs to surge evaluate: exit 2 on every rank, one message, nothing written. The
+  # surrogate needs no training for that.
+  fit=(--set study.simulations=2 --set study.validation.simulations=1 --set solver.parameters.cells=[64]
+       --set solver.parameters.t_end=0.1 --set output.every=0.02 --set progress.interval=0
+       --set 'training.model.parameters={modes: 4, width: 4, layers: 1}' --set training.max_steps=2
+       --set training.buffer.watermark=2 --set training.batch_size=2 --set output.directory=m)
+  "$MPIEXEC" -n 2 "$SURGE" run "$src/configs/burgers1d.yaml" "${fit[@]}" >out 2>err \
+    || { cat out err; fail "training run failed"; }
+  mkdir m/evaluation && echo "an earlier evaluation" >m/evaluation/earlier
+  bad() {  # bad WHAT PATTERN ARGS...: surge evaluate ARGS must exit 2 saying PATTERN
+    local what=$1 pattern=$2
+    shift 2
+    run evaluate "$@" >out 2>err; local status=$?
+    [[ $status -eq 2 ]] || { cat out err; fail "$what: status $status, expected 2"; }
+    [[ $(grep -c -- "$pattern" err) -eq 1 ]] || { cat err; fail "$what: message '$pattern' not printed once"; }
+  }
+  bad "existing output" "already exists; pass --overwrite" m/config.yaml --model m
+  [[ "$(ls m/evaluation)" == earlier && ! -e m/evaluation.partial ]] \
+    || fail "the existing evaluation was touched"
+  bad "no model" "nowhere/surrogate.yaml: no such file" m/config.yaml --model nowhere
+  bad "grid" "trained on a grid of \[64\] cells .* solver.parameters.cells is \[128\]" \
+    m/config.yaml --model m --output x --set solver.parameters.cells=[128]
+  bad "parameters" "study parameters \[nu\] .* are \[nu, a\]" m/config.yaml --model m --output x \
+    --set 'study.parameters.a={distribution: uniform, low: 0, high: 1}'
+  bad "frame interval" "output.every = 0.02 .* output.every is 0.04" m/config.yaml --model m \
+    --output x --set output.every=0.04
+  bad "no held-out simulations" "study.validation: the configuration has no held-out" \
+    m/config.yaml --model m --output x --set study.validation.simulations=0
+  bad "too few frames" "frames 0..0, too few for one model step" m/config.yaml --model m \
+    --output x --set solver.parameters.t_end=0.01
+  "$SURGE" evaluate m/config.yaml 2>err; [[ $? -eq 2 ]] || fail "no --model: status"
+  grep -q "'evaluate' needs --model DIR" err || { cat err; fail "no --model: message"; }
+  [[ ! -e x && ! -e x.partial ]] || fail "output written before an input error"
+  # --overwrite replaces the earlier evaluation as a whole.
+  run evaluate m/config.yaml --model m --overwrite >out 2>err \
+    || { cat out err; fail "--overwrite failed"; }
+  [[ -s m/evaluation/evaluation.csv && ! -e m/evaluation/earlier ]] || fail "--overwrite did not replace"
+  [[ ! -e m/evaluation.partial && ! -e m/evaluation.replaced ]] || fail "--overwrite left debris"
+  ;;
 run_layout_errors)
   # No trainer, or nothing but trainers: exit 2 on every rank, before any output.
   run run "$src/configs/burgers1d.yaml" "${small[@]}" --set layout.trainer_ranks_per_node=0 \

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "solvers/euler/euler_solver.hpp"
+#include "support/solver_gather.hpp"
 #include "support/test_support.hpp"
 
 namespace surge {
@@ -22,39 +23,6 @@ using euler::EulerOptions;
 using euler::EulerSolver;
 using euler::Primitive;
 
-// Collective over `group`: all fields of the global grid on the group's rank 0, field after
-// field (empty elsewhere).
-std::vector<double> gather_global(const Comm& group, const Solver& s) {
-  std::vector<double> local;
-  s.snapshot(local);
-  const Block b = s.block();
-  const int nf = static_cast<int>(s.field_names().size());
-  int meta[4] = {b.offset[0], b.offset[1], b.extent[0], b.extent[1]};
-  const int n = group.size();
-  std::vector<int> metas(4 * n), counts(n), displs(n);
-  MPI_Gather(meta, 4, MPI_INT, metas.data(), 4, MPI_INT, 0, group.get());
-  for (int r = 0; r < n; ++r) {
-    counts[r] = metas[4 * r + 2] * metas[4 * r + 3] * nf;
-    displs[r] = r ? displs[r - 1] + counts[r - 1] : 0;
-  }
-  const std::size_t total = s.grid().total_cells();
-  std::vector<double> all(group.rank() == 0 ? total * nf : 0), global;
-  MPI_Gatherv(local.data(), static_cast<int>(local.size()), MPI_DOUBLE, all.data(), counts.data(),
-              displs.data(), MPI_DOUBLE, 0, group.get());
-  if (group.rank() != 0) return global;
-  global.assign(total * nf, 0.0);
-  const int nx = s.grid().cells[0];
-  for (int r = 0; r < n; ++r) {
-    const int* m = &metas[4 * r];
-    const std::size_t cells = std::size_t(m[2]) * m[3];
-    for (int f = 0; f < nf; ++f)
-      for (int j = 0; j < m[3]; ++j)
-        for (int i = 0; i < m[2]; ++i)
-          global[f * total + std::size_t(m[1] + j) * nx + m[0] + i] =
-              all[displs[r] + f * cells + std::size_t(j) * m[2] + i];
-  }
-  return global;
-}
 
 // Runs `o` for `steps` adaptive steps on groups of 1, 2 and 4 ranks; rank 0 compares.
 void check_decomposition(const EulerOptions& o, int steps, const char* what) {
@@ -70,7 +38,7 @@ void check_decomposition(const EulerOptions& o, int steps, const char* what) {
       EulerSolver s(group, o);
       s.initialize(SimulationSpec{});
       for (int k = 0; k < steps; ++k) s.step(o.t_end);
-      field = gather_global(group, s);
+      field = test::gather_global(group, s);
       if (group.rank() == 0 && size == 4)
         std::printf("%s: 4-rank blocks are %d x %d cells\n", what, s.block().extent[0],
                     s.block().extent[1]);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "core/error.hpp"
@@ -34,25 +35,44 @@ Snapshot snapshot(long long step, int offset = 0, int extent = 8, std::string fi
   return s;
 }
 
-Bytes packed(const Snapshot& s, long long serial, long long sequence) {
+// A snapshot as the wire carries it: header message and payload (none for an end marker).
+struct Message {
+  Message(Bytes h) : header(std::move(h)) {}  // implicit: an end marker is a Message
+  Message(Bytes h, std::vector<double> p) : header(std::move(h)), payload(std::move(p)) {}
+  Bytes header;
+  std::optional<std::vector<double>> payload;
+};
+
+Message packed(const Snapshot& s, long long serial, long long sequence) {
   Bytes b;
-  pack(s, serial, sequence, b);
-  return b;
+  pack_header(s, serial, sequence, b);
+  return {std::move(b), s.values};
 }
 
 // Applies `edit` to the header of a packed message.
 template <class F>
-Bytes patched(Bytes b, F edit) {
+Message patched(Message m, F edit) {
   WireHeader h;
-  std::memcpy(&h, b.data(), sizeof h);
+  std::memcpy(&h, m.header.data(), sizeof h);
   edit(h);
-  std::memcpy(b.data(), &h, sizeof h);
-  return b;
+  std::memcpy(m.header.data(), &h, sizeof h);
+  return m;
+}
+
+// Posts `m` from this rank to rank 0 as a Sender would: header, then payload.
+void post(const surge::Comm& comm, const Message& m, std::vector<MPI_Request>& requests) {
+  requests.emplace_back();
+  MPI_Isend(m.header.data(), static_cast<int>(m.header.size()), MPI_BYTE, 0, kStreamTag,
+            comm.get(), &requests.back());
+  if (!m.payload) return;
+  requests.emplace_back();
+  MPI_Isend(m.payload->data(), static_cast<int>(m.payload->size()), MPI_DOUBLE, 0,
+            kStreamTag + kPayloadTagOffset, comm.get(), &requests.back());
 }
 
 struct Injection {
   int from;
-  Bytes bytes;
+  Message message;
 };
 
 // Collective: each rank sends its injections (in order) to rank 0, which receives from
@@ -63,11 +83,7 @@ std::string failure(const std::vector<std::vector<int>>& groups,
   Comm comm = world.dup();
   std::vector<MPI_Request> requests;
   for (const auto& inj : injections)
-    if (inj.from == comm.rank()) {
-      requests.emplace_back();
-      MPI_Isend(inj.bytes.data(), static_cast<int>(inj.bytes.size()), MPI_BYTE, 0, kStreamTag,
-                comm.get(), &requests.back());
-    }
+    if (inj.from == comm.rank()) post(comm, inj.message, requests);
   std::string error;
   if (comm.rank() == 0) {
     Receiver rx(comm, groups);
@@ -106,40 +122,53 @@ int stranger() {
 using Texts = std::vector<const char*>;
 
 TEST(StreamMalformed, TruncatedHeader) {
-  Bytes b = packed(snapshot(0), 0, 0);
-  b.resize(100);
+  Message b = packed(snapshot(0), 0, 0);
+  b.header.resize(100);
   EXPECT_ERROR((Texts{"rank 1", "truncated"}), {{1}}, {{1, b}});
+}
+
+TEST(StreamMalformed, TruncatedHeaderMessage) {
+  Message b = packed(snapshot(0), 0, 0);
+  b.header.pop_back();
+  EXPECT_ERROR((Texts{"rank 1", "truncated header message"}), {{1}}, {{1, b}});
 }
 
 TEST(StreamMalformed, TruncatedPayload) {
-  Bytes b = packed(snapshot(0), 0, 0);
-  b.resize(b.size() - 8);
-  EXPECT_ERROR((Texts{"rank 1", "truncated"}), {{1}}, {{1, b}});
+  Message b = packed(snapshot(0), 0, 0);
+  b.payload->pop_back();
+  EXPECT_ERROR((Texts{"rank 1", "payload truncated", "56 bytes", "announces 64"}), {{1}},
+               {{1, b}});
+}
+
+TEST(StreamMalformed, OversizedPayload) {
+  Message b = packed(snapshot(0), 0, 0);
+  b.payload->push_back(1.0);
+  EXPECT_ERROR((Texts{"rank 1", "payload oversized"}), {{1}}, {{1, b}});
 }
 
 TEST(StreamMalformed, WrongMagic) {
-  Bytes b = patched(packed(snapshot(0), 0, 0), [](WireHeader& h) { h.magic = 0x12345678; });
+  Message b = patched(packed(snapshot(0), 0, 0), [](WireHeader& h) { h.magic = 0x12345678; });
   EXPECT_ERROR((Texts{"rank 1", "magic"}), {{1}}, {{1, b}});
 }
 
 TEST(StreamMalformed, WrongVersion) {
-  Bytes b = patched(packed(snapshot(0), 0, 0), [](WireHeader& h) { h.version = 99; });
+  Message b = patched(packed(snapshot(0), 0, 0), [](WireHeader& h) { h.version = 99; });
   EXPECT_ERROR((Texts{"rank 1", "version 99"}), {{1}}, {{1, b}});
 }
 
 TEST(StreamMalformed, BlockOutsideTheGrid) {
   // A consistent message (8 values for 8 cells) whose block runs past the grid's 8 cells.
-  Bytes b = patched(packed(snapshot(0), 0, 0), [](WireHeader& h) { h.offset[0] = 3; });
+  Message b = patched(packed(snapshot(0), 0, 0), [](WireHeader& h) { h.offset[0] = 3; });
   EXPECT_ERROR((Texts{"rank 1", "not inside the global grid"}), {{1}}, {{1, b}});
 }
 
 TEST(StreamMalformed, DuplicateBlockFromOneRank) {
-  Bytes b = packed(snapshot(0), 0, 0);
+  Message b = packed(snapshot(0), 0, 0);
   EXPECT_ERROR((Texts{"rank 1", "twice"}), {{1}}, {{1, b}, {1, b}});
 }
 
 TEST(StreamMalformed, UnexpectedSender) {
-  Bytes b = packed(snapshot(0), 0, 0);
+  Message b = packed(snapshot(0), 0, 0);
   const std::string who = "rank " + std::to_string(stranger());
   EXPECT_ERROR((Texts{who.c_str(), "not one of the solver ranks"}), {{1}}, {{stranger(), b}});
 }
@@ -180,10 +209,12 @@ TEST(StreamMalformed, GapBetweenTheBlocksOfTwoRanks) {
 
 TEST(StreamWire, PackThenUnpackGivesTheSnapshotBack) {
   Snapshot s = snapshot(3, 2, 5, "density", {1.5, -2.0, 3.25});
-  Bytes b = packed(s, 7, 6);
-  EXPECT_EQ(b.size(), packed_size(s));
+  Bytes b;
+  pack_header(s, 7, 6, b);
+  EXPECT_EQ(b.size(), header_size(s));
   WireMessage m;
   ASSERT_EQ(unpack(b.data(), b.size(), m), "");
+  EXPECT_EQ(m.header.payload_count, 5);
   EXPECT_EQ(m.header.kind, kWireSnapshot);
   EXPECT_EQ(m.header.simulation, 4);
   EXPECT_EQ(m.header.step, 3);
@@ -194,9 +225,6 @@ TEST(StreamWire, PackThenUnpackGivesTheSnapshotBack) {
   EXPECT_EQ(m.header.extent[0], 5);
   EXPECT_EQ(m.parameters, s.meta.parameters);
   EXPECT_EQ(m.fields, s.meta.fields);
-  std::vector<double> values(5);
-  std::memcpy(values.data(), m.payload, sizeof(double) * values.size());
-  EXPECT_EQ(values, s.values);
   Bytes end = pack_end(9, 8);
   ASSERT_EQ(unpack(end.data(), end.size(), m), "");
   EXPECT_EQ(m.header.kind, kWireEnd);
@@ -247,14 +275,12 @@ TEST(StreamDrops, AStateOneRankDroppedIsAbandoned) {
   Comm world = surge::test::world();
   if (world.size() < 3) GTEST_SKIP() << "needs two solver ranks";
   Comm comm = world.dup();
-  std::vector<Bytes> mine;
+  std::vector<Message> mine;
   if (comm.rank() == 1)
     mine = {packed(snapshot(0, 0, 4), 0, 0), packed(snapshot(1, 0, 4), 1, 1), pack_end(2, 2)};
   if (comm.rank() == 2) mine = {packed(snapshot(1, 4, 4), 1, 0), pack_end(2, 1)};
-  std::vector<MPI_Request> requests(mine.size());
-  for (std::size_t i = 0; i < mine.size(); ++i)
-    MPI_Isend(mine[i].data(), static_cast<int>(mine[i].size()), MPI_BYTE, 0, kStreamTag, comm.get(),
-              &requests[i]);
+  std::vector<MPI_Request> requests;
+  for (const Message& m : mine) post(comm, m, requests);
   if (comm.rank() == 0) {
     Receiver rx(comm, {{1, 2}});
     std::vector<long long> steps;

@@ -110,7 +110,7 @@ TEST_F(Models, UnknownTypeListsAvailableWithSuggestion) {
   const ModelShape shape{1, 1, {32}};
   EXPECT_EQ(input_error_unresolved("type: fno\nparameters: {}", shape),
             "training.model.type: unknown model 'fno' (did you mean 'fno1d'?); available: mlp "
-            "fno1d torchscript");
+            "fno1d fno2d unet2d torchscript");
   // The schema rejects it too, before any model is built.
   EXPECT_THROW(resolved("type: fno"), InputError);
 }

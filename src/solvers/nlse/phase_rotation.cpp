@@ -1,0 +1,90 @@
+#include "solvers/nlse/phase_rotation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace surge::nlse {
+
+namespace {
+
+// pi/2 in three parts (fdlibm's pio2_1, pio2_2, pio2_3): the first two have 33 significant
+// bits, so k * part is exact for |k| < 2^20; times 4 (exact) they split 2 pi.
+constexpr double kTwoPi1 = 4 * 1.57079632673412561417e+00;
+constexpr double kTwoPi2 = 4 * 6.07710050630396597660e-11;
+constexpr double kTwoPi3 = 4 * 2.02226624871116645580e-21;
+constexpr double kInvTwoPi = 0.15915494309189533577;
+// Adding and subtracting 1.5 * 2^52 rounds to the nearest integer (|x| < 2^51).
+constexpr double kRound = 6755399441055744.0;
+constexpr double kLargest = 6.5e6;  // 2 pi * 2^20: beyond, the reduction is not exact
+
+// fdlibm's __kernel_sin and __kernel_cos coefficients (|x| <= pi/4).
+constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
+                 S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
+                 S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
+                 C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
+                 C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+
+constexpr std::size_t kBlock = 256;
+
+// Vectorisable: no branches, no calls. Returns whether an angle was out of range.
+bool kernel(const double* theta, double* co, double* si, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const double t = theta[k];
+    const double m = (t * kInvTwoPi + kRound) - kRound;
+    const double r = ((t - m * kTwoPi1) - m * kTwoPi2) - m * kTwoPi3;
+    const double x = 0.25 * r;
+    const double z = x * x;
+    const double sr = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
+    const double s = x + z * x * (S1 + z * sr);
+    const double cr = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
+    const double hz = 0.5 * z, w = 1.0 - hz;
+    const double c = w + (((1.0 - w) - hz) + z * cr);
+    // Two doublings: sin 2x = 2 sin x cos x, cos 2x = (cos x - sin x)(cos x + sin x).
+    const double s2 = 2.0 * s * c, c2 = (c - s) * (c + s);
+    const double s4 = 2.0 * s2 * c2, c4 = (c2 - s2) * (c2 + s2);
+    // The doublings leave |(c, s)| off 1 by a few ulp, always the same way for a given angle;
+    // one Newton step towards 1 / |(c, s)| brings it back to rounding, so that the mass (which
+    // the split-step schemes conserve exactly) does not drift over many steps.
+    const double scale = 1.5 - 0.5 * (c4 * c4 + s4 * s4);
+    si[k] = s4 * scale;
+    co[k] = c4 * scale;
+  }
+  // A separate pass: a reduction inside the loop above keeps GCC from vectorising it.
+  double largest = 0.0;
+  for (std::size_t k = 0; k < n; ++k) largest = std::max(largest, std::fabs(theta[k]));
+  return !(largest <= kLargest);
+}
+
+void fix_large(const double* theta, double* co, double* si, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (std::fabs(theta[k]) <= kLargest) continue;
+    co[k] = std::cos(theta[k]);
+    si[k] = std::sin(theta[k]);
+  }
+}
+
+}  // namespace
+
+void cos_sin(const double* theta, double* cos_out, double* sin_out, std::size_t n) {
+  if (kernel(theta, cos_out, sin_out, n)) fix_large(theta, cos_out, sin_out, n);
+}
+
+void rotate_by_intensity(std::complex<double>* psi, std::size_t n, double c) {
+  double* v = reinterpret_cast<double*>(psi);
+  alignas(64) double theta[kBlock], co[kBlock], si[kBlock];
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    const std::size_t m = std::min(kBlock, n - start);
+    double* p = v + 2 * start;
+    for (std::size_t k = 0; k < m; ++k)
+      theta[k] = c * (p[2 * k] * p[2 * k] + p[2 * k + 1] * p[2 * k + 1]);
+    if (kernel(theta, co, si, m)) fix_large(theta, co, si, m);
+    for (std::size_t k = 0; k < m; ++k) {
+      const double re = p[2 * k], im = p[2 * k + 1];
+      p[2 * k] = re * co[k] - im * si[k];
+      p[2 * k + 1] = re * si[k] + im * co[k];
+    }
+  }
+}
+
+}  // namespace surge::nlse
