@@ -133,7 +133,8 @@ PY
 run_resume)
   # A run interrupted by SIGUSR1 part-way through its stream writes a checkpoint and exits 3;
   # resumed, it finishes the study without rerunning what was done and ends as accurate as an
-  # uninterrupted run (validation one-step error within a factor 2). A damaged checkpoint or
+  # uninterrupted run (validation one-step error within a factor 3: the pairs the buffer held
+  # at the interruption are lost, and timing decides which pairs a step sees). A damaged checkpoint or
   # one of another study gives exit 2 and leaves the checkpoint as it was.
   # fifo with a small buffer and `block`: the trainer paces the solvers, so the stream is
   # still running when the signal comes.
@@ -186,12 +187,12 @@ run_resume)
     || { cat out; fail "no resume line"; }
   grep -q "simulations: {total: 42, ok: 42, failed: 0}" r/summary.yaml \
     || { cat r/summary.yaml; fail "resumed run did not finish the study"; }
-  /usr/bin/python3 - ref r <<'PY' || fail "resumed run not as accurate as the reference"
+  /usr/bin/python3 - ref r <<'PY' || { cat ref/summary.yaml r/summary.yaml; fail "resumed run not as accurate as the reference"; }
 import sys, yaml
 ref, res = (yaml.safe_load(open(d + "/summary.yaml")) for d in sys.argv[1:3])
 a, b = ref["validation"]["one_step_rel_l2"], res["validation"]["one_step_rel_l2"]
 print(f"one-step error: uninterrupted {a:.4g}, interrupted and resumed {b:.4g}")
-assert 0.5 * a <= b <= 2.0 * a, (a, b)
+assert a / 3 <= b <= 3 * a, (a, b)
 steps = [int(l.split(",")[0]) for l in open(sys.argv[2] + "/metrics.csv").read().split()[1:]]
 assert steps == sorted(steps), steps  # the rows continue where the checkpoint stopped
 PY

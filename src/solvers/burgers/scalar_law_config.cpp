@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "grid/grid.hpp"
+#include "solvers/config_values.hpp"
 #include "study/initial_condition.hpp"
 
 namespace surge {
@@ -56,11 +57,8 @@ Schema scalar_law_type_schema(Schema parameters, const std::string& doc) {
 
 namespace {
 
-template <class T>
-T value_or(const YAML::Node& node, const char* key, T fallback) {
-  const YAML::Node v = node[key];
-  return v && !v.IsNull() ? v.as<T>() : fallback;
-}
+using solver_config::value_or;
+
 
 }  // namespace
 

@@ -9,12 +9,17 @@
 #include "core/error.hpp"
 #include "core/expression.hpp"
 #include "grid/grid.hpp"
+#include "solvers/config_values.hpp"
 
 namespace surge::euler {
 
 using config::Schema;
 
 namespace {
+
+using solver_config::scalar_text;
+using solver_config::evaluate;
+using solver_config::value_or;
 
 constexpr double kPi = 3.14159265358979323846;
 
@@ -95,20 +100,6 @@ Schema initial_condition_schema() {
                        "initial primitive state (rho, u, v, p), sampled at the cell centres");
 }
 
-std::string scalar_text(const YAML::Node& node, const std::string& key, const std::string& where,
-                        const char* fallback = nullptr) {
-  const YAML::Node v = node ? node[key] : YAML::Node();
-  if (!v || v.IsNull()) {
-    if (fallback) return fallback;
-    throw InputError(where + "." + key + ": missing (required)");
-  }
-  return v.as<std::string>();
-}
-
-double evaluate(const std::string& text, const SimulationSpec& spec, const std::string& where) {
-  const Expression e(text, spec.parameter_names, where);
-  return e(spec.parameter_values);
-}
 
 Primitive read_state(const YAML::Node& node, const SimulationSpec& spec, const std::string& where) {
   if (!node || !node.IsMap()) throw InputError(where + ": missing (a map is required)");
@@ -197,11 +188,6 @@ PrimitiveField make_field(const YAML::Node& section, const SimulationSpec& spec,
   throw InputError(where + ".type: unknown initial condition '" + type + "'");
 }
 
-template <class T>
-T value_or(const YAML::Node& node, const char* key, T fallback) {
-  const YAML::Node v = node[key];
-  return v && !v.IsNull() ? v.as<T>() : fallback;
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/expression.hpp"
 #include "grid/grid.hpp"
+#include "solvers/config_values.hpp"
 #include "solvers/spectral/fourier.hpp"
 
 namespace surge::navier_stokes {
@@ -17,6 +18,8 @@ namespace surge::navier_stokes {
 using config::Schema;
 
 namespace {
+
+using solver_config::value_or;
 
 constexpr double kTwoPi = 6.28318530717958647692;
 
@@ -136,11 +139,6 @@ bool whole(double v) {
   return std::fabs(v - std::round(v)) <= 1e-12 * std::max(1.0, std::fabs(v)) && v >= 0.5;
 }
 
-template <class T>
-T value_or(const YAML::Node& node, const char* key, T fallback) {
-  const YAML::Node v = node[key];
-  return v && !v.IsNull() ? v.as<T>() : fallback;
-}
 
 }  // namespace
 

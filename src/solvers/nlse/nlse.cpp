@@ -11,12 +11,17 @@
 #include "core/expression.hpp"
 #include "core/random.hpp"
 #include "grid/grid.hpp"
+#include "solvers/config_values.hpp"
 
 namespace surge::nlse {
 
 using config::Schema;
 
 namespace {
+
+using solver_config::scalar_text;
+using solver_config::evaluate;
+using solver_config::value_or;
 
 constexpr double kPi = 3.14159265358979323846;
 // Domain-separation tags of the nlse initial conditions' draws from the simulation seed.
@@ -112,20 +117,6 @@ Schema initial_condition_schema() {
                        "initial field psi, sampled at the cell centres");
 }
 
-std::string scalar_text(const YAML::Node& node, const std::string& key, const std::string& where,
-                        const char* fallback = nullptr) {
-  const YAML::Node v = node ? node[key] : YAML::Node();
-  if (!v || v.IsNull()) {
-    if (fallback) return fallback;
-    throw InputError(where + "." + key + ": missing (required)");
-  }
-  return v.as<std::string>();
-}
-
-double evaluate(const std::string& text, const SimulationSpec& spec, const std::string& where) {
-  const Expression e(text, spec.parameter_names, where);
-  return e(spec.parameter_values);
-}
 
 double evaluate_key(const YAML::Node& node, const std::string& key, const SimulationSpec& spec,
                     const std::string& where, const char* fallback) {
@@ -298,11 +289,6 @@ ComplexField make_field(const YAML::Node& section, const SimulationSpec& spec, c
   throw InputError(where + ".type: unknown initial condition '" + type + "'");
 }
 
-template <class T>
-T value_or(const YAML::Node& node, const char* key, T fallback) {
-  const YAML::Node v = node[key];
-  return v && !v.IsNull() ? v.as<T>() : fallback;
-}
 
 }  // namespace
 
