@@ -18,6 +18,7 @@
 #include "workflow/plan.hpp"
 #include "workflow/run.hpp"
 #include "workflow/simulate.hpp"
+#include "workflow/train.hpp"
 
 namespace {
 
@@ -30,6 +31,9 @@ commands:
   simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file)
   run CONFIG           run the ensemble and train its surrogate online, streaming the
                        snapshots in memory to the trainer ranks (output.directory)
+  train CONFIG --data FILE... [--validation FILE...]
+                       train CONFIG's model from study files (written by `simulate`, or
+                       in its documented layout), every rank a trainer (output.directory)
   evaluate CONFIG --model DIR
                        judge a trained surrogate (DIR: output.directory of `run`) against the
                        solver on CONFIG's held-out simulations (study.validation): errors per
@@ -44,11 +48,15 @@ commands:
 options:
   --set KEY.PATH=VALUE   override one configuration key (repeatable), e.g.
                          --set study.seed=7 --set solver.parameters.cells=[512]
-  --overwrite            (simulate, run, evaluate) replace an existing output file or directory
+  --overwrite            (simulate, run, train, evaluate) replace an existing output file or directory
                          once the new one is complete
   --resume DIR           (run) continue the run whose output directory is DIR (or DIR.partial)
                          from its newest checkpoint: finished simulations are not run again,
                          training goes on from the saved step
+  --offline              (run) the classic workflow instead, for comparison: first the
+                         whole study into study files (DIR/data), then training on them
+  --data FILE...         (train) training study files (every argument up to the next option)
+  --validation FILE...   (train) held-out study files for the validation errors
   --model DIR            (evaluate) the surrogate's directory
   --output DIR           (evaluate) where the evaluation goes (default: DIR/evaluation of --model)
   --nodes N              (plan) nodes of the job
@@ -68,6 +76,9 @@ struct Args {
   std::string resume;                 // run --resume DIR
   int nodes = 0, tasks_per_node = 0;  // plan; 0: not given
   std::string model, output;          // evaluate; empty: not given
+  bool offline = false;               // run --offline
+  std::vector<std::string> data, validation;  // train
+  bool data_given = false, validation_given = false;
 };
 
 // The value of --nodes / --tasks-per-node: a whole number >= 1.
@@ -102,6 +113,14 @@ Args parse(int argc, char** argv) {
       a.overrides.push_back(s.substr(6));
     } else if (s == "--overwrite") {
       a.overwrite = true;
+    } else if (s == "--offline") {
+      a.offline = true;
+    } else if (s == "--data" || s == "--validation") {
+      // Every argument up to the next option: a shell glob (shard-*.h5) names several files.
+      std::vector<std::string>& files = s == "--data" ? a.data : a.validation;
+      (s == "--data" ? a.data_given : a.validation_given) = true;
+      while (i + 1 < argc && argv[i + 1][0] != '-') files.emplace_back(argv[++i]);
+      if (files.empty()) throw surge::InputError(s + " needs at least one study file");
     } else if (s == "--resume") {
       if (i + 1 >= argc) throw surge::InputError("--resume needs the DIR of the run to continue");
       a.resume = argv[++i];
@@ -129,26 +148,36 @@ Args parse(int argc, char** argv) {
   }
   if (positional.empty()) throw surge::InputError("no command given (see surge --help)");
   a.command = positional[0];
-  const std::vector<std::string> known{"validate", "simulate", "run", "evaluate",
-                                       "plan",     "schema",   "help"};
+  const std::vector<std::string> known{"validate", "simulate", "run",  "train",
+                                       "evaluate", "plan",     "schema", "help"};
   bool ok = false;
   for (const auto& k : known) ok = ok || a.command == k;
   if (!ok) {
     std::string msg = "unknown command '" + a.command + "'";
     if (auto c = surge::config::closest(a.command, known)) msg += " (did you mean '" + *c + "'?)";
     throw surge::InputError(msg +
-                            "; commands: validate, simulate, run, evaluate, plan, schema, help");
+                            "; commands: validate, simulate, run, train, evaluate, plan, schema, "
+                            "help");
   }
   const bool needs_config = a.command == "validate" || a.command == "simulate" ||
-                            a.command == "run" || a.command == "evaluate" || a.command == "plan";
+                            a.command == "run" || a.command == "train" ||
+                            a.command == "evaluate" || a.command == "plan";
   if (needs_config && positional.size() < 2)
     throw surge::InputError("'" + a.command + "' needs a CONFIG file (surge " + a.command +
                             " CONFIG)");
   if (positional.size() > (needs_config ? 2u : 1u))
     throw surge::InputError("unexpected argument '" + positional.back() + "'");
   if (needs_config) a.config = positional[1];
-  if (a.overwrite && a.command != "simulate" && a.command != "run" && a.command != "evaluate")
-    throw surge::InputError("--overwrite applies to 'simulate', 'run' and 'evaluate' only");
+  if (a.overwrite && a.command != "simulate" && a.command != "run" && a.command != "train" &&
+      a.command != "evaluate")
+    throw surge::InputError("--overwrite applies to 'simulate', 'run', 'train' and 'evaluate' only");
+  if (a.offline && a.command != "run") throw surge::InputError("--offline applies to 'run' only");
+  if (a.command == "train" && !a.data_given)
+    throw surge::InputError(
+        "'train' needs --data FILE..., the study files to train on (surge train CONFIG --data "
+        "FILE.h5 [--validation FILE.h5])");
+  if (a.command != "train" && (a.data_given || a.validation_given))
+    throw surge::InputError("--data and --validation apply to 'train' only");
   if (a.command == "evaluate" && a.model.empty())
     throw surge::InputError(
         "'evaluate' needs --model DIR, the directory of a trained surrogate (surge evaluate "
@@ -199,8 +228,18 @@ int run(const surge::Comm& world, int argc, char** argv) {
     surge::RunOptions opt;
     opt.overwrite = args.overwrite;
     opt.resume = args.resume;
+    opt.offline = args.offline;
     surge::install_interrupt_handlers();
     const surge::RunSummary summary = surge::run(world, config, opt);
+    return summary.interrupted ? surge::kExitInterrupted : surge::kExitOk;
+  }
+  if (args.command == "train") {
+    surge::TrainOptions opt;
+    opt.data = args.data;
+    opt.validation = args.validation;
+    opt.overwrite = args.overwrite;
+    surge::install_interrupt_handlers();
+    const surge::RunSummary summary = surge::train_from_files(world, config, opt);
     return summary.interrupted ? surge::kExitInterrupted : surge::kExitOk;
   }
   if (args.command == "evaluate") {

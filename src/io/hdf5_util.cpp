@@ -176,6 +176,99 @@ void rewrite_attr(hid_t obj, const std::string& name, int value, const std::stri
   check(H5Awrite(attr.get(), H5T_NATIVE_INT, &value), "write attribute '" + name + "'", file);
 }
 
+bool has_attr(hid_t obj, const std::string& name) {
+  return H5Aexists(obj, name.c_str()) > 0;
+}
+
+namespace {
+
+// The open attribute, its type class and its number of elements.
+struct OpenAttr {
+  Hid attr, type, space;
+  H5T_class_t type_class = H5T_NO_CLASS;
+  std::size_t count = 0;
+};
+
+OpenAttr open_attr(hid_t obj, const std::string& name, const std::string& file) {
+  OpenAttr a;
+  if (!has_attr(obj, name)) throw RuntimeError("HDF5: no attribute '" + name + "' in " + file);
+  a.attr = check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute '" + name + "'", file);
+  a.type = check(H5Aget_type(a.attr.get()), "get the type of attribute '" + name + "'", file);
+  a.space = check(H5Aget_space(a.attr.get()), "get the space of attribute '" + name + "'", file);
+  a.type_class = H5Tget_class(a.type.get());
+  const hssize_t n = H5Sget_simple_extent_npoints(a.space.get());
+  if (n < 0) fail("count the values of attribute '" + name + "'", file);
+  a.count = static_cast<std::size_t>(n);
+  return a;
+}
+
+[[noreturn]] void wrong_class(const std::string& name, const std::string& expected,
+                              const std::string& file) {
+  throw RuntimeError("HDF5: attribute '" + name + "' in " + file + " is not " + expected);
+}
+
+}  // namespace
+
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name,
+                                           const std::string& file) {
+  OpenAttr a = open_attr(obj, name, file);
+  if (a.type_class != H5T_STRING) wrong_class(name, "a string", file);
+  std::vector<std::string> out;
+  if (H5Tis_variable_str(a.type.get()) > 0) {
+    Hid mem = check(H5Tcopy(H5T_C_S1), "copy a string type", file);
+    check(H5Tset_size(mem.get(), H5T_VARIABLE), "size a string type", file);
+    // HDF5 converts no string between character sets: read in the attribute's own.
+    check(H5Tset_cset(mem.get(), H5Tget_cset(a.type.get())), "set a character set", file);
+    std::vector<char*> raw(a.count, nullptr);
+    if (a.count > 0)
+      check(H5Aread(a.attr.get(), mem.get(), raw.data()), "read attribute '" + name + "'", file);
+    for (char* c : raw) out.emplace_back(c ? c : "");
+    if (a.count > 0)
+      H5Dvlen_reclaim(mem.get(), a.space.get(), H5P_DEFAULT, raw.data());
+  } else {
+    const std::size_t size = H5Tget_size(a.type.get());
+    std::vector<char> raw(a.count * size + 1, '\0');
+    if (a.count > 0)
+      check(H5Aread(a.attr.get(), a.type.get(), raw.data()), "read attribute '" + name + "'",
+            file);
+    for (std::size_t i = 0; i < a.count; ++i) {
+      const char* c = raw.data() + i * size;
+      std::size_t len = 0;
+      while (len < size && c[len] != '\0') ++len;
+      out.emplace_back(c, len);
+    }
+  }
+  return out;
+}
+
+std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file) {
+  const std::vector<std::string> v = read_attr_strings(obj, name, file);
+  if (v.size() != 1) wrong_class(name, "one string", file);
+  return v[0];
+}
+
+std::vector<long long> read_attr_integers(hid_t obj, const std::string& name,
+                                          const std::string& file) {
+  OpenAttr a = open_attr(obj, name, file);
+  if (a.type_class != H5T_INTEGER) wrong_class(name, "an integer", file);
+  std::vector<long long> out(a.count);
+  if (a.count > 0)
+    check(H5Aread(a.attr.get(), H5T_NATIVE_LLONG, out.data()), "read attribute '" + name + "'",
+          file);
+  return out;
+}
+
+std::vector<double> read_attr_doubles(hid_t obj, const std::string& name, const std::string& file) {
+  OpenAttr a = open_attr(obj, name, file);
+  if (a.type_class != H5T_FLOAT && a.type_class != H5T_INTEGER)
+    wrong_class(name, "a number", file);
+  std::vector<double> out(a.count);
+  if (a.count > 0)
+    check(H5Aread(a.attr.get(), H5T_NATIVE_DOUBLE, out.data()), "read attribute '" + name + "'",
+          file);
+  return out;
+}
+
 std::vector<double> read_doubles(hid_t dataset, const std::string& what, const std::string& file) {
   Hid space = check(H5Dget_space(dataset), "get the dataspace of " + what, file);
   hssize_t n = H5Sget_simple_extent_npoints(space.get());

@@ -76,6 +76,17 @@ void write_attr(hid_t obj, const std::string& name, const std::vector<double>& v
 // Overwrites the value of an existing scalar integer attribute (collective, like a write).
 void rewrite_attr(hid_t obj, const std::string& name, int value, const std::string& file);
 
+// Attribute readers (any rank, serial). Each throws RuntimeError naming the attribute and the
+// file when it is missing or of another class (a string where numbers are expected, ...);
+// `has_attr` asks first. Strings may be variable- or fixed-length.
+bool has_attr(hid_t obj, const std::string& name);
+std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file);
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name,
+                                           const std::string& file);
+std::vector<long long> read_attr_integers(hid_t obj, const std::string& name,
+                                          const std::string& file);
+std::vector<double> read_attr_doubles(hid_t obj, const std::string& name, const std::string& file);
+
 // Reads a whole dataset of any shape as doubles.
 std::vector<double> read_doubles(hid_t dataset, const std::string& what, const std::string& file);
 

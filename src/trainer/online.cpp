@@ -18,7 +18,6 @@
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
-#include "stream/receiver.hpp"
 #include "train/buffer.hpp"
 #include "trainer/data_parallel.hpp"
 #include "trainer/normalizer.hpp"
@@ -76,7 +75,7 @@ class Loop {
   TaskLayout layout_;
   train::BufferOptions buffer_options_;
   train::Buffer buffer_;
-  stream::Receiver receiver_;
+  std::shared_ptr<SampleSource> source_;
   PairBuilder builder_;
   Normalizer normalizer_;
   std::unique_ptr<Optimizer> optimizer_;
@@ -126,7 +125,7 @@ Loop::Loop(const OnlineSetup& s)
       layout_(task_layout(task_options(s.training["task"]), s.fields, s.parameters, s.grid)),
       buffer_options_(train::buffer_options(s.training["buffer"])),
       buffer_(buffer_options_),
-      receiver_(s.stream, s.groups),
+      source_(s.source),
       builder_(layout_, s.every, s.final_time),
       normalizer_(layout_.in_channels(), layout_.out_channels(), layout_.points,
                   s.training["normalization"].as<std::string>() == "online"),
@@ -209,18 +208,18 @@ std::vector<train::Sample> Loop::route(stream::Sample&& s) {
 void Loop::receive_loop() {
   bool stop_sent = false;
   try {
-    while (!receiver_.done()) {
+    while (!source_->done()) {
       // The receiver is this thread's alone while it runs.
       if (ask_stop_ && !stop_sent) {
-        receiver_.request_stop();
+        source_->request_stop();
         stop_sent = true;
       }
-      std::vector<stream::Sample> samples = receiver_.poll();
+      std::vector<stream::Sample> samples = source_->poll();
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        dropped_ = receiver_.stats().dropped;
+        dropped_ = source_->dropped();
       }
-      if (receiver_.interrupted()) peer_interrupted_ = true;
+      if (source_->interrupted()) peer_interrupted_ = true;
       if (samples.empty()) {
         // Not MPI_Mprobe: a blocking probe spins, and the trainer needs the core.
         std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -233,7 +232,7 @@ void Loop::receive_loop() {
             std::lock_guard<std::mutex> lock(mutex_);
             ++discarded_;  // training has stopped
           }
-        receiver_.recycle(std::move(sample.values));
+        source_->recycle(std::move(sample.values));
       }
     }
   } catch (...) {
@@ -244,7 +243,7 @@ void Loop::receive_loop() {
 }
 
 bool Loop::stream_finished() const {
-  return threaded_ ? stream_done_.load() : receiver_.done() && pending_.empty();
+  return threaded_ ? stream_done_.load() : source_->done() && pending_.empty();
 }
 
 void Loop::pump() {
@@ -252,15 +251,15 @@ void Loop::pump() {
   // A full buffer holds the stream back: nothing is received until it has room, so the sends
   // of the solver ranks stay pending and (backpressure: block) the solvers wait.
   if (pending_.empty()) {
-    for (stream::Sample& sample : receiver_.poll()) {
+    for (stream::Sample& sample : source_->poll()) {
       for (train::Sample& p : route(std::move(sample))) pending_.push_back(std::move(p));
-      receiver_.recycle(std::move(sample.values));
+      source_->recycle(std::move(sample.values));
     }
-    dropped_ = receiver_.stats().dropped;
-    if (receiver_.interrupted()) peer_interrupted_ = true;
+    dropped_ = source_->dropped();
+    if (source_->interrupted()) peer_interrupted_ = true;
     while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
   }
-  if (receiver_.done() && pending_.empty() && !buffer_.closed()) buffer_.close();
+  if (source_->done() && pending_.empty() && !buffer_.closed()) buffer_.close();
 }
 
 int Loop::settled() const {
@@ -620,8 +619,8 @@ void Loop::checkpoint() {
 }
 
 OnlineSummary Loop::run() {
-  t_start_ = MPI_Wtime();
-  last_progress_ = t_start_;
+  t_start_ = s_.wall_origin > 0 ? s_.wall_origin : MPI_Wtime();
+  last_progress_ = MPI_Wtime();
   const int P = s_.trainers.size();
   const bool reservoir = buffer_options_.policy == train::BufferPolicy::reservoir;
   OnlineSummary summary;
@@ -629,7 +628,7 @@ OnlineSummary Loop::run() {
   long long after_stream = 0;
   int level = MPI_THREAD_SINGLE;
   MPI_Query_thread(&level);
-  threaded_ = level == MPI_THREAD_MULTIPLE;
+  threaded_ = !source_->uses_mpi() || level == MPI_THREAD_MULTIPLE;
   if (threaded_) receiver_thread_ = std::thread([this] { receive_loop(); });
   for (;;) {
     if (threaded_) {
@@ -722,7 +721,7 @@ OnlineSummary Loop::run() {
     if (threaded_)
       ask_stop_ = true;
     else
-      receiver_.request_stop();
+      source_->request_stop();
     if (s_.trainers.rank() == 0)
       log::info("train: interrupted at step " + std::to_string(steps_) +
                 (interrupt_requested()
@@ -739,8 +738,8 @@ OnlineSummary Loop::run() {
   } else {
     discarded_ += static_cast<long long>(pending_.size());
     pending_.clear();
-    while (!receiver_.done())
-      if (auto sample = receiver_.next())
+    while (!source_->done())
+      if (auto sample = source_->next())
         discarded_ += static_cast<long long>(route(std::move(*sample)).size());
   }
   if (summary.interrupted) {
@@ -766,6 +765,10 @@ OnlineSummary Loop::run() {
                  static_cast<double>(c.served), static_cast<double>(discarded_), t_train_,
                  t_gate_ >= 0 ? MPI_Wtime() - t_gate_ - t_validation_ : 0.0},
                 MPI_SUM);
+  const std::vector<double> longest =
+      allreduce(s_.trainers, {t_train_, source_->read_seconds()}, MPI_MAX);
+  summary.train_seconds = longest[0];
+  summary.read_seconds = longest[1];
   summary.steps = steps_;
   summary.samples_received = static_cast<long long>(totals[0]);
   summary.pairs = static_cast<long long>(totals[1]);

@@ -25,14 +25,16 @@
 #include "models/model.hpp"
 #include "parallel/comm.hpp"
 #include "trainer/checkpoint.hpp"
+#include "trainer/sample_source.hpp"
 
 namespace surge::trainer {
 
 struct OnlineSetup {
-  Comm stream;                           // the communicator the solver ranks send on
-  std::vector<std::vector<int>> groups;  // its ranks in each solver group feeding this rank
-  std::vector<int> group_index;          // each of those groups' index in the job
-  int total_groups = 1;                  // solver groups in the job
+  // Where the states come from: the solver groups' stream (StreamSource) or study files. Its
+  // samples' `group` indexes `group_index`.
+  std::shared_ptr<SampleSource> source;
+  std::vector<int> group_index;  // job-wide index of each group feeding this rank
+  int total_groups = 1;          // solver groups in the job (files: the work is dealt alike)
   Comm trainers;                         // every trainer rank
   YAML::Node training;                   // the resolved `training:` section
   std::vector<std::string> fields;       // solver fields
@@ -53,6 +55,9 @@ struct OnlineSetup {
   // interrupted run up to its step (rank 0 writes them first). Null: a fresh run.
   const LoadedCheckpoint* resume = nullptr;
   std::vector<std::string> metrics_rows;
+  // MPI_Wtime() that metrics.csv's wall_s counts from (0: the start of training), so that an
+  // offline run's rows include the time spent simulating first.
+  double wall_origin = 0;
 };
 
 // Validation figures (NaN where they do not apply).
@@ -81,6 +86,8 @@ struct OnlineSummary {
   // neither the surrogate nor the final validation (last = first then).
   bool interrupted = false;
   long long checkpoint_step = -1;  // step of the last checkpoint written, -1 if none
+  double train_seconds = 0;        // in optimizer steps (max over trainer ranks)
+  double read_seconds = 0;         // reading study files (max over trainer ranks; 0 online)
 };
 
 // Collective over `setup.trainers`; the solver ranks must be streaming. Writes metrics.csv and,

@@ -2,14 +2,17 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/config.hpp"
@@ -32,7 +35,9 @@
 #include "workflow/output_directory.hpp"
 #include "workflow/progress.hpp"
 #include "workflow/simulation_loop.hpp"
+#include "workflow/simulate.hpp"
 #include "workflow/snapshot_times.hpp"
+#include "workflow/train.hpp"
 
 namespace surge {
 
@@ -88,6 +93,44 @@ std::vector<std::string> metrics_rows_until(const std::string& dir, long long st
 
 // Thrown out of a simulation when the run is interrupted (the group agreed to stop).
 struct Interrupted {};
+
+// What keeps `dir` from being created, or "".
+std::string make_directory(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  return ec ? "cannot create " + dir.string() + ": " + ec.message() : "";
+}
+
+}  // namespace
+
+std::shared_ptr<models::Model> build_model(const YAML::Node& training,
+                                           const std::vector<std::string>& fields,
+                                           const std::vector<std::string>& parameters,
+                                           const Grid& grid) {
+  torch::set_num_threads(training["threads"].as<int>());
+  const trainer::TaskLayout task =
+      trainer::task_layout(trainer::task_options(training["task"]), fields, parameters, grid);
+  models::ModelShape shape;
+  shape.in_channels = task.in_channels();
+  shape.out_channels = task.out_channels();
+  shape.grid = task.model_grid;
+  torch::manual_seed(training["seed"].as<std::uint64_t>());
+  return models::make_model(training["model"], shape);
+}
+
+void idle_barrier(const Comm& comm) {
+  // A blocking barrier would spin on its core, taking it from the ranks still working when
+  // ranks share cores; a non-blocking one tested now and then leaves it to them.
+  MPI_Request request;
+  MPI_Ibarrier(comm.get(), &request);
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+namespace {
 
 }  // namespace
 
@@ -167,16 +210,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
 
   std::shared_ptr<models::Model> model;
   agree_on_input(world, [&] {
-    if (is_solver) return;
-    torch::set_num_threads(training["threads"].as<int>());
-    const trainer::TaskLayout task = trainer::task_layout(trainer::task_options(training["task"]),
-                                                          fields, study->parameter_names(), grid);
-    models::ModelShape shape;
-    shape.in_channels = task.in_channels();
-    shape.out_channels = task.out_channels();
-    shape.grid = task.model_grid;
-    torch::manual_seed(training["seed"].as<std::uint64_t>());
-    model = models::make_model(training["model"], shape);
+    if (!is_solver) model = build_model(training, fields, study->parameter_names(), grid);
   });
   if (!is_solver) trainer::broadcast_parameters(*model, layout->trainers_comm(), 0);
 
@@ -238,7 +272,56 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   // ---- work
   double local[6] = {0, 0, 0, 0, 0, 0};  // ok, failed, cell updates, sent, dropped, blocked s
   trainer::OnlineSummary trained;
-  if (is_solver) {
+  // Offline, phase 1: the study and its held-out simulations into study files, every rank a
+  // solver (what `surge simulate` does); phase 2 below trains on them. A resumed run reuses the
+  // files already written.
+  std::shared_ptr<StudyFiles> files;
+  if (options.offline) {
+    summary.mode = "offline";
+    const fs::path data = fs::path(partial) / "data";
+    const std::string training_file = (data / "training.h5").string();
+    const std::string validation_file = (data / "validation.h5").string();
+    std::vector<std::string> validation_files;
+    if (held_out) validation_files.push_back(validation_file);
+    agree_on_problem(world, world.rank() == 0 ? make_directory(data) : "");
+    const double t0 = MPI_Wtime();
+    for (const std::string& path : std::vector<std::string>{validation_file, training_file}) {
+      const Study* part = path == training_file ? study.get() : held_out ? &*held_out : nullptr;
+      if (!part) continue;
+      int reuse = world.rank() == 0 && in_place && fs::is_regular_file(path, same_ec) ? 1 : 0;
+      MPI_Bcast(&reuse, 1, MPI_INT, 0, world.get());
+      if (reuse) {
+        log::info("run: resuming: " + path + " is complete, not simulated again");
+        continue;
+      }
+      std::vector<SimulationSpec> specs;
+      for (int i = 0; i < part->simulations(); ++i) specs.push_back(part->spec(i));
+      const SimulateSummary written = simulate_to_file(world, config, specs, path, true);
+      if (world.rank() == 0) {  // counted once
+        local[0] += written.ok;
+        local[1] += written.failed;
+        local[2] += static_cast<double>(written.cell_updates);
+      }
+      summary.phases.write += written.write_seconds;
+    }
+    summary.phases.simulate = MPI_Wtime() - t0;
+    if (world.rank() == 0) {
+      summary.phases.data_bytes = 0;
+      for (const std::string& path : {training_file, validation_file})
+        if (fs::is_regular_file(path, same_ec))
+          summary.phases.data_bytes += static_cast<long long>(fs::file_size(path, same_ec));
+    }
+    agree_on_input(world, [&] {
+      if (!is_solver)
+        files = std::make_shared<StudyFiles>(std::vector<std::string>{training_file},
+                                             validation_files);
+    });
+    log::info("run: offline phase 1 done in " + std::to_string(summary.phases.simulate) +
+              " s; training on the files");
+  }
+  if (is_solver && options.offline) {
+    // Phase 2 is the trainers' alone.
+  } else if (is_solver) {
     const int groups = layout->groups();
     const Comm& group_comm = layout->group_comm();
     const std::vector<double> times = snapshot_times(every, solver->t_end());
@@ -321,13 +404,20 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     local[5] = st.blocked_seconds;
   } else {
     trainer::OnlineSetup setup;
-    setup.stream = stream_comm;
     setup.trainers = layout->trainers_comm();
+    std::vector<std::vector<int>> groups;
     for (int g = 0; g < layout->groups(); ++g) {
       const std::vector<int> ranks = layout->group_world_ranks(g);
       if (layout->table()[static_cast<std::size_t>(ranks[0])].trainer != me.trainer) continue;
-      setup.groups.push_back(ranks);
+      groups.push_back(ranks);
       setup.group_index.push_back(g);
+    }
+    setup.wall_origin = start;  // metrics count from the job's start (offline: phase 1 too)
+    if (files) {
+      setup.source = file_source(files, layout->groups(), setup.group_index,
+                                 std::set<long long>(completed.begin(), completed.end()));
+    } else {
+      setup.source = std::make_shared<trainer::StreamSource>(stream_comm, groups);
     }
     setup.total_groups = layout->groups();
     setup.training = training;
@@ -356,6 +446,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   }
 
   // ---- wrap-up: totals on every rank, then the output directory appears whole
+  if (options.offline) idle_barrier(world);  // the solver ranks wait here, off the cores
   MPI_Allreduce(MPI_IN_PLACE, local, 6, MPI_DOUBLE, MPI_SUM, world.get());
   summary.simulations = N + V;
   // Simulations finished before --resume count as done.
@@ -365,7 +456,13 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   summary.snapshots_sent = static_cast<long long>(local[3]);
   summary.snapshots_dropped = static_cast<long long>(local[4]);
   summary.solver_blocked_seconds = local[5];
-  double t[14] = {static_cast<double>(trained.steps),
+  finish_run(world, layout->trainer_world_rank(0), trained, start, summary);
+  return summary;
+}
+
+void finish_run(const Comm& world, int trainer_root, const trainer::OnlineSummary& trained,
+                double start, RunSummary& summary) {
+  double t[17] = {static_cast<double>(trained.steps),
                   static_cast<double>(trained.samples_received),
                   static_cast<double>(trained.pairs),
                   static_cast<double>(trained.pairs_used),
@@ -378,8 +475,11 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
                   trained.last.rollout,
                   trained.last.rollout_persistence,
                   trained.interrupted ? 1.0 : 0.0,
-                  static_cast<double>(trained.checkpoint_step)};
-  MPI_Bcast(t, 14, MPI_DOUBLE, layout->trainer_world_rank(0), world.get());
+                  static_cast<double>(trained.checkpoint_step),
+                  trained.train_seconds,
+                  trained.read_seconds,
+                  trained.wall_seconds};
+  MPI_Bcast(t, 17, MPI_DOUBLE, trainer_root, world.get());
   summary.training.steps = static_cast<long long>(t[0]);
   summary.training.samples_received = static_cast<long long>(t[1]);
   summary.training.pairs = static_cast<long long>(t[2]);
@@ -394,16 +494,28 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   summary.training.last.rollout_persistence = t[11];
   summary.training.interrupted = summary.interrupted = t[12] > 0;
   summary.training.checkpoint_step = static_cast<long long>(t[13]);
+  summary.training.train_seconds = summary.phases.train = t[14];
+  summary.training.read_seconds = summary.phases.read = t[15];
+  summary.training.wall_seconds = t[16];
   summary.wall_seconds = MPI_Wtime() - start;
+  if (summary.mode == "online") {
+    // Simulating and training overlap: no phase of its own, and no files.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    summary.phases.simulate = summary.phases.write = summary.phases.read = nan;
+  }
+  const std::string partial = summary.directory + ".partial";
   if (summary.interrupted) {
     std::ostringstream o;
     o << "run: interrupted after " << summary.wall_seconds << " s: checkpoint at step "
       << summary.training.checkpoint_step << " in " << partial << "/checkpoint ("
-      << summary.ok << " of " << N + V
-      << " simulations finished); continue with: surge run CONFIG --resume "
-      << summary.directory;
+      << summary.ok << " of " << summary.simulations
+      << " simulations finished); "
+      << (summary.mode == "files"
+              ? std::string("surge train cannot resume: run it again")
+              : "continue with: surge run CONFIG --resume " + summary.directory +
+                    (summary.mode == "offline" ? " --offline" : ""));
     log::info(o.str());
-    return summary;
+    return;
   }
 
   std::string problem;
@@ -429,7 +541,13 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
           << ", one_step_persistence: " << yaml_number(summary.training.last.one_step_persistence)
           << ", rollout_nrmse: " << yaml_number(summary.training.last.rollout)
           << ", rollout_persistence: " << yaml_number(summary.training.last.rollout_persistence)
-          << "}\n";
+          << "}\n"
+          << "mode: " << summary.mode << "\n"
+          << "phases_seconds: {simulate: " << yaml_number(summary.phases.simulate)
+          << ", write: " << yaml_number(summary.phases.write)
+          << ", read: " << yaml_number(summary.phases.read)
+          << ", train: " << yaml_number(summary.phases.train) << "}\n"
+          << "data_bytes: " << summary.phases.data_bytes << "\n";
       if (!out) throw RuntimeError("cannot write summary.yaml in " + partial);
       out.close();
       publish_directory(partial, summary.directory);
@@ -452,7 +570,6 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     << summary.training.last.rollout << " (persistence "
     << summary.training.last.rollout_persistence << "); wrote " << summary.directory;
   log::info(o.str());
-  return summary;
 }
 
 }  // namespace surge

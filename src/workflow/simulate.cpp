@@ -38,68 +38,76 @@ std::string check_output(const std::string& path, bool overwrite) {
 }  // namespace
 
 SimulateSummary simulate(const Comm& world, const YAML::Node& config, const SimulateOptions& opt) {
+  const std::string output = config["output"]["file"].as<std::string>();
+  // ---- set-up: every input problem surfaces here, on every rank together
+  agree_on_problem(world, world.rank() == 0 ? check_output(output, opt.overwrite) : "");
+  std::unique_ptr<Study> study;
+  agree_on_input(world, [&] { study = std::make_unique<Study>(config["study"]); });
+  std::vector<SimulationSpec> specs;
+  for (int i = 0; i < study->simulations(); ++i) specs.push_back(study->spec(i));
+  return simulate_to_file(world, config, specs, output, opt.overwrite);
+}
+
+SimulateSummary simulate_to_file(const Comm& world, const YAML::Node& config,
+                                 const std::vector<SimulationSpec>& specs,
+                                 const std::string& path, bool overwrite) {
   const double start = MPI_Wtime();
   SimulateSummary summary;
-  summary.output = config["output"]["file"].as<std::string>();
-
-  // ---- set-up: every input problem surfaces here, on every rank together
-  agree_on_problem(world, world.rank() == 0 ? check_output(summary.output, opt.overwrite) : "");
+  summary.output = path;
   std::unique_ptr<Layout> layout;
   agree_on_input(world, [&] {
     layout = std::make_unique<Layout>(world, layout_options(config["layout"], false));
   });
   log::info(layout->describe());
-  std::unique_ptr<Study> study;
-  agree_on_input(world, [&] { study = std::make_unique<Study>(config["study"]); });
   const int groups = layout->groups();
   const int group = layout->self().group;
   const Comm& group_comm = layout->group_comm();
   const YAML::Node solver_section = config["solver"];
+  const int n = static_cast<int>(specs.size());
 
   std::unique_ptr<Solver> solver;
   agree_on_input(world, [&] {
     solver = make_solver(group_comm, solver_section);
     // Building one initial condition checks its expressions and files before any work.
-    check_solver_inputs(solver_section, study->spec(0));
+    check_solver_inputs(solver_section, specs.at(0));
   });
 
   const double every = config["output"]["every"].as<double>();
   const std::vector<double> times = snapshot_times(every, solver->t_end());
-  std::vector<SimulationSpec> specs;
-  for (int i = 0; i < study->simulations(); ++i) specs.push_back(study->spec(i));
 
   std::unique_ptr<StudyWriter> writer;
   agree_on_input(world, [&] {
-    writer = std::make_unique<StudyWriter>(layout->solvers_comm(), summary.output, opt.overwrite,
+    writer = std::make_unique<StudyWriter>(layout->solvers_comm(), path, overwrite,
                                            solver->grid(), solver->field_names(), times, specs,
                                            config::emit(config));
   });
 
   {
     std::ostringstream o;
-    o << "simulate: " << study->simulations() << " simulation(s) of '"
-      << solver_section["type"].as<std::string>() << "' on " << solver->grid().total_cells()
-      << " cells, " << times.size() << " snapshots each (every " << every
-      << " to t = " << solver->t_end() << "), " << groups << " group(s) of "
-      << layout->group_comm().size() << " rank(s) -> " << summary.output;
+    o << "simulate: " << n << " simulation(s) of '" << solver_section["type"].as<std::string>()
+      << "' on " << solver->grid().total_cells() << " cells, " << times.size()
+      << " snapshots each (every " << every << " to t = " << solver->t_end() << "), " << groups
+      << " group(s) of " << layout->group_comm().size() << " rank(s) -> " << path;
     log::info(o.str());
   }
 
-  // ---- work: groups take simulations in turn (id = group, group + groups, ...)
-  Progress progress(layout->solvers_comm(), study->simulations(),
-                    config["progress"]["interval"].as<double>());
+  // ---- work: groups take the simulations in turn (group, group + groups, ...)
+  Progress progress(layout->solvers_comm(), n, config["progress"]["interval"].as<double>());
   const bool leader = group_comm.rank() == 0;
   std::vector<double> data;
   // From here on, a failure other than a simulation's own (an I/O error, say) is seen by some
   // ranks only while the others wait in collectives: stop the whole job rather than hang.
   try {
-    for (int id = group; id < study->simulations(); id += groups) {
-      const SimulationSpec& spec = specs[static_cast<std::size_t>(id)];
+    for (int i = group; i < n; i += groups) {
+      const SimulationSpec& spec = specs[static_cast<std::size_t>(i)];
+      const int id = spec.id;
       const SimulationReport report = run_simulation(
           *solver, spec, id, times,
           [&](std::size_t k) {
             solver->snapshot(data);
+            const double t0 = MPI_Wtime();
             writer->write(id, static_cast<int>(k), solver->time(), solver->block(), data, leader);
+            summary.write_seconds += MPI_Wtime() - t0;
           },
           [&] { progress.poll(id, solver->time(), solver->t_end()); });
       if (leader) progress.finished(report);
@@ -107,7 +115,7 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
     }
   } catch (const std::exception& e) {
     log::error(std::string("simulate: ") + e.what() + "; stopping every rank (the output stays " +
-               summary.output + ".partial)");
+               path + ".partial)");
     world.abort(kExitRuntime);
   }
 
@@ -125,12 +133,13 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
     log::error(std::string("simulate: ") + e.what());
     world.abort(kExitRuntime);
   }
-  summary.simulations = study->simulations();
+  summary.write_seconds = world.allreduce_max(summary.write_seconds);
+  summary.simulations = n;
   summary.wall_seconds = MPI_Wtime() - start;
   std::ostringstream o;
   o << "simulate: done in " << summary.wall_seconds << " s: " << summary.ok << " ok, "
     << summary.failed << " failed; " << summary.cell_updates / std::max(summary.wall_seconds, 1e-9)
-    << " cell-updates/s; wrote " << summary.output;
+    << " cell-updates/s; wrote " << path;
   log::info(o.str());
   return summary;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "parallel/comm.hpp"
+#include "study/simulation.hpp"
 
 namespace surge {
 
@@ -18,6 +19,7 @@ struct SimulateSummary {
   int failed = 0;
   double wall_seconds = 0;
   long long cell_updates = 0;  // sum over simulations of steps x cells
+  double write_seconds = 0;    // in HDF5 writes of snapshots (max over ranks)
   std::string output;
 };
 
@@ -25,5 +27,14 @@ struct SimulateSummary {
 // reported as InputError on every rank before any simulation runs; a simulation that blows up
 // is recorded as failed and the study goes on.
 SimulateSummary simulate(const Comm& world, const YAML::Node& config, const SimulateOptions& opt);
+
+// The work of `simulate` for a given list of simulations (ids as in their study), written to
+// `path`: every rank of `world` is a solver (groups of layout.ranks_per_simulation), the
+// groups take the simulations in turn. Used by `simulate` and by the first phase of
+// `surge run --offline`. Collective; the caller has checked `path` (an existing file is
+// replaced when `overwrite`).
+SimulateSummary simulate_to_file(const Comm& world, const YAML::Node& config,
+                                 const std::vector<SimulationSpec>& specs,
+                                 const std::string& path, bool overwrite);
 
 }  // namespace surge

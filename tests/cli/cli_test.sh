@@ -296,6 +296,111 @@ PY
     echo "plot_evaluate.py not run: /usr/bin/python3 cannot import matplotlib"
   fi
   ;;
+offline_equivalence)
+  # surge run --offline: phase 1 writes the study files, phase 2 trains on them with the same
+  # trainer. With a fifo buffer the offline trainer sees exactly the states the online one
+  # sees: the same counts, and (the model's first weights and the held-out data being the same)
+  # the same validation error before the first step, to the last digit.
+  cfg=(--set study.validation.simulations=1 --set 'training.model.parameters={modes: 8, width: 8, layers: 1}'
+       --set training.max_steps=1000 --set training.buffer.policy=fifo --set training.buffer.capacity=64
+       --set training.buffer.watermark=4 --set training.batch_size=4 --set training.validate_every=2)
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=on >out 2>err \
+    || { cat out err; fail "online run failed"; }
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=off --offline \
+    >out 2>err || { cat out err; fail "offline run failed"; }
+  grep -q "offline phase 1 done" out || { cat out; fail "no phase 1 line"; }
+  [[ -f off/data/training.h5 && -f off/data/validation.h5 ]] || fail "study files not kept in off/data"
+  [[ ! -e on/data ]] || fail "the online run wrote study files"
+  /usr/bin/python3 - on/summary.yaml off/summary.yaml off/metrics.csv on/metrics.csv <<'PY' || fail "offline and online differ"
+import csv, sys, yaml
+on, off = (yaml.safe_load(open(p)) for p in sys.argv[1:3])
+assert on["mode"] == "online" and off["mode"] == "offline", (on["mode"], off["mode"])
+for k in ("states_received", "pairs", "pairs_used", "steps"):
+    assert on["training"][k] == off["training"][k], (k, on["training"][k], off["training"][k])
+# fifo: every pair once; 4 training simulations of 5 states give 4 x 4 pairs
+assert off["training"]["pairs"] == 16 and off["training"]["pairs_used"] == 16, off["training"]
+assert on["simulations"] == off["simulations"] == {"total": 5, "ok": 5, "failed": 0}
+ph = off["phases_seconds"]
+assert ph["simulate"] > 0 and ph["write"] > 0 and ph["read"] > 0 and ph["train"] > 0, ph
+assert ph["write"] < ph["simulate"], ph
+assert off["data_bytes"] > 4 * 5 * 64 * 8, off["data_bytes"]
+assert on["data_bytes"] == 0 and on["phases_seconds"]["read"] != on["phases_seconds"]["read"]  # NaN
+rows = [list(csv.DictReader(open(p))) for p in sys.argv[3:5]]
+first = [r[0] for r in rows]
+assert first[0]["step"] == first[1]["step"] == "0", first
+for k in ("val_one_step", "val_one_step_persistence", "val_rollout_persistence"):
+    assert first[0][k] == first[1][k] != "", (k, first[0][k], first[1][k])
+# offline metrics count the wall time from the job start, phase 1 included
+assert float(first[0]["wall_s"]) >= ph["simulate"], (first[0]["wall_s"], ph)
+PY
+  # The training study file is the study `surge simulate` writes, value for value.
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=s.h5 >out 2>err \
+    || { cat out err; fail "simulate failed"; }
+  for i in 0 1 2 3; do
+    cmp <(h5dump -d /simulations/00000$i/u s.h5 | tail -n +3) \
+        <(h5dump -d /simulations/00000$i/u off/data/training.h5 | tail -n +3) \
+      || fail "simulation $i differs from surge simulate's"
+  done
+  ;;
+train_from_files)
+  # surge train on files of surge simulate, including several training files at once (as the
+  # shards of a job array would be), every rank a trainer.
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=a.h5 >out 2>err \
+    || { cat out err; fail "simulate a failed"; }
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=b.h5 --set study.seed=9 \
+    >out 2>err || { cat out err; fail "simulate b failed"; }
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=v.h5 --set study.seed=77 \
+    --set study.simulations=1 >out 2>err || { cat out err; fail "simulate v failed"; }
+  cfg=(--set 'training.model.parameters={modes: 8, width: 8, layers: 1}' --set training.max_steps=60
+       --set training.buffer.watermark=4 --set training.batch_size=4 --set training.validate_every=20
+       --set progress.interval=0 --set output.directory=t)
+  run train "$src/configs/burgers1d.yaml" "${cfg[@]}" --data a.h5 b.h5 --validation v.h5 >out 2>err \
+    || { cat out err; fail "train failed"; }
+  grep -q "train: 8 training + 1 held-out simulation(s) from 3 study file(s)" out || { cat out; fail "no set-up line"; }
+  grep -q "run: done" out || { cat out; fail "no summary line"; }
+  for f in model.pt surrogate.yaml config.yaml metrics.csv summary.yaml validation_example.csv; do
+    [[ -s t/$f ]] || fail "t/$f missing"
+  done
+  /usr/bin/python3 - t/summary.yaml <<'PY' || fail "summary"
+import sys, yaml
+s = yaml.safe_load(open(sys.argv[1]))
+assert s["mode"] == "files", s["mode"]
+assert s["training"]["states_received"] == 40, s["training"]  # 8 simulations x 5 states
+assert s["training"]["steps"] == 60, s["training"]
+v = s["validation"]
+assert v["one_step_rel_l2"] < v["one_step_persistence"], v
+assert s["phases_seconds"]["read"] > 0 and s["data_bytes"] > 0, s
+PY
+  # The surrogate is as usable as one from surge run.
+  run evaluate "$src/configs/burgers1d.yaml" "${small[@]}" --set study.validation.simulations=1 \
+    --model t >out 2>err || { cat out err; fail "evaluate of the trained surrogate failed"; }
+  ;;
+train_errors)
+  # Bad inputs to surge train: exit 2 on every rank, one message naming the file, nothing
+  # written.
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=a.h5 >out 2>err \
+    || { cat out err; fail "simulate a failed"; }
+  run simulate "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=c.h5 \
+    --set solver.parameters.cells=[32] >out 2>err || { cat out err; fail "simulate c failed"; }
+  echo "not a study" >text.h5
+  bad() {  # bad WHAT PATTERN ARGS...: surge train ARGS must exit 2 saying PATTERN
+    local what=$1 pattern=$2
+    shift 2
+    run train "$src/configs/burgers1d.yaml" --set output.directory=t "$@" >out 2>err; local status=$?
+    [[ $status -eq 2 ]] || { cat out err; fail "$what: status $status, expected 2"; }
+    [[ $(grep -c -- "$pattern" err) -eq 1 ]] || { cat err; fail "$what: message '$pattern' not printed once"; }
+  }
+  bad "missing file" "nowhere.h5: no such study file" --data nowhere.h5
+  bad "not HDF5" "text.h5 cannot be opened as an HDF5 file" --data a.h5 text.h5
+  bad "other grid" "c.h5: another grid than a.h5" --data a.h5 --validation c.h5
+  bad "no files" "--data needs at least one study file" --data
+  bad "model too big" "modes" --data c.h5 --set 'training.model.parameters={modes: 40}'
+  "$SURGE" train "$src/configs/burgers1d.yaml" 2>err; [[ $? -eq 2 ]] || fail "no --data: status"
+  grep -q "'train' needs --data FILE" err || { cat err; fail "no --data: message"; }
+  "$SURGE" simulate "$src/configs/burgers1d.yaml" --data a.h5 2>err; [[ $? -eq 2 ]] || fail "--data on simulate"
+  "$SURGE" simulate "$src/configs/burgers1d.yaml" --offline 2>err; [[ $? -eq 2 ]] || fail "--offline on simulate"
+  [[ ! -e t && ! -e t.partial ]] || fail "output written before an input error"
+  ;;
 evaluate_errors)
   # Bad inputs to surge evaluate: exit 2 on every rank, one message, nothing written. The
   # surrogate needs no training for that.
