@@ -28,7 +28,9 @@ Train neural surrogates of PDEs online, in one MPI job (run under mpirun or srun
 
 commands:
   validate CONFIG      check CONFIG and print it fully resolved (defaults filled in)
-  simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file)
+  simulate CONFIG      run the study's ensemble and write one HDF5 file (output.file); with
+                       --shard i/n only the i-th of n parts of it (a SLURM job array:
+                       cluster/simulate_array.sbatch)
   run CONFIG           run the ensemble and train its surrogate online, streaming the
                        snapshots in memory to the trainer ranks (output.directory)
   train CONFIG --data FILE... [--validation FILE...]
@@ -50,6 +52,11 @@ options:
                          --set study.seed=7 --set solver.parameters.cells=[512]
   --overwrite            (simulate, run, train, evaluate) replace an existing output file or directory
                          once the new one is complete
+  --shard i/n            (simulate) run only shard i of n (0 <= i < n <= study.simulations): the
+                         study ids floor(i*N/n) to floor((i+1)*N/n)-1 of the N simulations, with
+                         their seeds and parameters in the whole study
+  --get KEY.PATH         (validate) print only the resolved value of KEY.PATH, e.g.
+                         output.directory (for scripts)
   --resume DIR           (run) continue the run whose output directory is DIR (or DIR.partial)
                          from its newest checkpoint: finished simulations are not run again,
                          training goes on from the saved step
@@ -73,10 +80,13 @@ struct Args {
   std::string config;
   std::vector<std::string> overrides;
   bool overwrite = false;
-  std::string resume;                 // run --resume DIR
-  int nodes = 0, tasks_per_node = 0;  // plan; 0: not given
-  std::string model, output;          // evaluate; empty: not given
-  bool offline = false;               // run --offline
+  std::string resume;                    // run --resume DIR
+  int nodes = 0, tasks_per_node = 0;     // plan; 0: not given
+  std::string model, output;             // evaluate; empty: not given
+  int shard_index = 0, shard_count = 0;  // simulate --shard i/n; count 0: not given
+  std::string get;                       // validate --get KEY.PATH
+  bool has_get = false;
+  bool offline = false;                       // run --offline
   std::vector<std::string> data, validation;  // train
   bool data_given = false, validation_given = false;
 };
@@ -93,6 +103,34 @@ int positive_count(const std::string& option, const std::string& value) {
   if (used == 0 || used != value.size() || n < 1)
     throw surge::InputError(option + " needs a whole number >= 1, not '" + value + "'");
   return n;
+}
+
+// The value of --shard: "i/n", whole numbers with 0 <= i < n.
+void parse_shard(const std::string& value, Args& a) {
+  const std::string usage = "--shard needs i/n, shard i of n with 0 <= i < n (e.g. --shard 0/4)";
+  const std::size_t slash = value.find('/');
+  if (slash == std::string::npos) throw surge::InputError(usage + ", not '" + value + "'");
+  auto whole = [&](const std::string& text) {
+    std::size_t used = 0;
+    long long n = -1;
+    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    try {
+      if (digits) n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      n = -1;
+    }
+    if (!digits || used != text.size() || n < 0 || n > 1000000000)
+      throw surge::InputError(usage + ", not '" + value + "'");
+    return static_cast<int>(n);
+  };
+  a.shard_index = whole(value.substr(0, slash));
+  a.shard_count = whole(value.substr(slash + 1));
+  if (a.shard_count < 1)
+    throw surge::InputError("--shard " + value + ": the number of shards n must be >= 1");
+  if (a.shard_index >= a.shard_count)
+    throw surge::InputError("--shard " + value + ": shards are numbered 0 to n-1, so i < n (" +
+                            std::to_string(a.shard_index) + " is not < " +
+                            std::to_string(a.shard_count) + ")");
 }
 
 Args parse(int argc, char** argv) {
@@ -129,6 +167,18 @@ Args parse(int argc, char** argv) {
     } else if (s == "--nodes" || s == "--tasks-per-node") {
       if (i + 1 >= argc) throw surge::InputError(s + " needs a number");
       (s == "--nodes" ? a.nodes : a.tasks_per_node) = positive_count(s, argv[++i]);
+    } else if (s == "--shard") {
+      if (i + 1 >= argc) throw surge::InputError("--shard needs i/n (shard i of n, e.g. 0/4)");
+      parse_shard(argv[++i], a);
+    } else if (s.rfind("--shard=", 0) == 0) {
+      parse_shard(s.substr(8), a);
+    } else if (s == "--get") {
+      if (i + 1 >= argc) throw surge::InputError("--get needs a KEY.PATH, e.g. output.directory");
+      a.get = argv[++i];
+      a.has_get = true;
+    } else if (s.rfind("--get=", 0) == 0) {
+      a.get = s.substr(6);
+      a.has_get = true;
     } else if (s == "--model" || s == "--output") {
       if (i + 1 >= argc) throw surge::InputError(s + " needs a directory");
       (s == "--model" ? a.model : a.output) = argv[++i];
@@ -186,11 +236,49 @@ Args parse(int argc, char** argv) {
     throw surge::InputError("--model and --output apply to 'evaluate' only");
   if (!a.resume.empty() && a.command != "run")
     throw surge::InputError("--resume applies to 'run' only");
+  if (a.shard_count != 0 && a.command != "simulate")
+    throw surge::InputError("--shard applies to 'simulate' only");
+  if (a.has_get && a.command != "validate")
+    throw surge::InputError("--get applies to 'validate' only");
+  if (a.has_get && a.get.empty()) throw surge::InputError("--get needs a KEY.PATH");
   if (a.command == "plan" && (a.nodes == 0 || a.tasks_per_node == 0))
     throw surge::InputError("'plan' needs --nodes N and --tasks-per-node M");
   if (a.command != "plan" && (a.nodes != 0 || a.tasks_per_node != 0))
     throw surge::InputError("--nodes and --tasks-per-node apply to 'plan' only");
   return a;
+}
+
+// `validate --get KEY.PATH`: the resolved value at KEY.PATH, a scalar as its text, anything else
+// as YAML. Every rank holds the same configuration, so every rank throws together.
+std::string resolved_value(const YAML::Node& config, const std::string& path) {
+  YAML::Node node = YAML::Clone(config);
+  std::string walked;
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t dot = path.find('.', from);
+    const std::string key = path.substr(from, dot == std::string::npos ? dot : dot - from);
+    if (key.empty()) throw surge::InputError("--get '" + path + "': empty key");
+    const YAML::Node& here = node;
+    if (!here.IsMap() || !here[key]) {
+      std::string msg = "--get '" + path + "': the resolved configuration has no key '" +
+                        (walked.empty() ? key : walked + "." + key) + "'";
+      if (here.IsMap()) {
+        std::vector<std::string> keys;
+        for (const auto& kv : here) keys.push_back(kv.first.as<std::string>());
+        if (auto c = surge::config::closest(key, keys)) msg += " (did you mean '" + *c + "'?)";
+      }
+      throw surge::InputError(msg);
+    }
+    node.reset(here[key]);
+    walked += (walked.empty() ? "" : ".") + key;
+    if (dot == std::string::npos) break;
+    from = dot + 1;
+  }
+  if (node.IsScalar()) return node.Scalar();
+  if (node.IsNull()) return "";
+  std::string text = surge::config::emit(node);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
 }
 
 int run(const surge::Comm& world, int argc, char** argv) {
@@ -209,6 +297,10 @@ int run(const surge::Comm& world, int argc, char** argv) {
     return surge::kExitOk;
   }
   YAML::Node config = surge::load_config(world, args.config, args.overrides);
+  if (args.command == "validate" && args.has_get) {
+    surge::log::info(resolved_value(config, args.get));
+    return surge::kExitOk;
+  }
   if (args.command == "validate") {
     surge::log::info("# " + args.config + ": valid. Resolved configuration:\n" +
                      surge::config::emit(config));
@@ -253,6 +345,10 @@ int run(const surge::Comm& world, int argc, char** argv) {
   }
   surge::SimulateOptions opt;
   opt.overwrite = args.overwrite;
+  if (args.shard_count > 0) {
+    opt.shard_index = args.shard_index;
+    opt.shard_count = args.shard_count;
+  }
   // Simulations that blew up are recorded in the output and reported; the study itself has
   // succeeded once every simulation was run.
   surge::simulate(world, config, opt);
@@ -262,6 +358,13 @@ int run(const surge::Comm& world, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `run` takes SIGUSR1 / SIGTERM from its first moment: SLURM's warning before a short time
+  // limit can come while MPI is still starting (a usage error is reported below, after MPI
+  // starts, when the arguments are parsed again).
+  try {
+    if (parse(argc, argv).command == "run") surge::install_interrupt_handlers();
+  } catch (const std::exception&) {
+  }
   // Trainer ranks receive the stream on a thread of their own while the training loop runs
   // collectives: ask for MPI_THREAD_MULTIPLE (without it they poll between steps instead).
   int provided = MPI_THREAD_SINGLE;

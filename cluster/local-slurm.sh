@@ -79,7 +79,9 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.socket
+# cred_expire: how long a requeued job waits before it may start again (default 120 s; 5 is
+# the least SLURM accepts); surge's run.sbatch requeues itself at its time limit.
+AuthInfo=socket=$dir/munge/munge.socket,cred_expire=5
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
@@ -95,6 +97,9 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+# Look at pending jobs every 2 s rather than every 30 (backfill) / 60 (main) s: a requeued job
+# becomes eligible again while no other event would wake the scheduler.
+SchedulerParameters=sched_interval=2,bf_interval=2
 MpiDefault=none
 # A container may not allow raising the limits of the submitting shell.
 PropagateResourceLimits=NONE
@@ -102,6 +107,8 @@ ReturnToService=2
 # No mail from this test cluster (slurmctld complains when the default mail program is absent).
 MailProg=/bin/true
 InactiveLimit=0
+# Batch jobs may be requeued (SLURM's default, stated here because run.sbatch relies on it).
+JobRequeue=1
 KillWait=5
 MinJobAge=600
 SlurmctldTimeout=30

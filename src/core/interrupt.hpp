@@ -1,6 +1,6 @@
 #pragma once
 // Interruption by a signal: SIGUSR1 or SIGTERM (what SLURM sends before a job's time limit,
-// with `--signal=USR1@SECONDS`, and at it) ask a long run to stop cleanly, e.g. `surge run`
+// with `--signal=[B:]USR1@SECONDS`, and at it) ask a long run to stop cleanly, e.g. `surge run`
 // writes a checkpoint and exits with kExitInterrupted. The handler only records the signal;
 // the work loops poll interrupt_requested() at points where stopping is safe.
 namespace surge {

@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -49,7 +50,15 @@ std::vector<hsize_t> spatial_dims(const Grid& g) {
 }
 
 void check_inputs(const Grid& grid, const std::vector<std::string>& fields,
-                  const std::vector<SimulationSpec>& simulations) {
+                  const std::vector<SimulationSpec>& simulations, const StudyShard& shard) {
+  const int total =
+      shard.simulations < 0 ? static_cast<int>(simulations.size()) : shard.simulations;
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count ||
+      total < static_cast<int>(simulations.size())) {
+    throw RuntimeError("StudyWriter: shard " + std::to_string(shard.index) + "/" +
+                       std::to_string(shard.count) + " of a study of " + std::to_string(total) +
+                       " simulations cannot hold " + std::to_string(simulations.size()));
+  }
   if (grid.dim < 1 || grid.dim > 3) {
     throw RuntimeError("StudyWriter: grid dimension " + std::to_string(grid.dim) +
                        " is not 1, 2 or 3");
@@ -63,9 +72,9 @@ void check_inputs(const Grid& grid, const std::vector<std::string>& fields,
   }
   std::set<int> ids;
   for (const auto& s : simulations) {
-    if (s.id < 0 || !ids.insert(s.id).second) {
+    if (s.id < 0 || !ids.insert(s.id).second || (shard.simulations >= 0 && s.id >= total)) {
       throw RuntimeError("StudyWriter: simulation id " + std::to_string(s.id) +
-                         " is negative or repeated");
+                         " is negative, repeated or outside the study of " + std::to_string(total));
     }
     if (s.parameter_names.size() != s.parameter_values.size()) {
       throw RuntimeError("StudyWriter: simulation " + std::to_string(s.id) + " has " +
@@ -100,7 +109,7 @@ struct StudyWriter::Impl {
   bool finished = false;
 
   void create(const std::vector<double>& snapshot_times, const std::vector<SimulationSpec>& specs,
-              const std::string& config);
+              const std::string& config, const StudyShard& shard);
   void create_simulation(const SimulationSpec& spec, hid_t parent, hid_t field_dcpl,
                          hid_t times_dcpl);
   Hid dataset_creation(bool per_snapshot_chunks) const;
@@ -133,8 +142,8 @@ Hid StudyWriter::Impl::dataset_creation(bool per_snapshot_chunks) const {
 }
 
 void StudyWriter::Impl::create(const std::vector<double>& snapshot_times,
-                               const std::vector<SimulationSpec>& specs,
-                               const std::string& config) {
+                               const std::vector<SimulationSpec>& specs, const std::string& config,
+                               const StudyShard& shard) {
   h5::Quiet quiet;
   Hid fapl = check(H5Pcreate(H5P_FILE_ACCESS), "create a file access property list", partial);
   check(H5Pset_fapl_mpio(fapl.get(), comm.get(), MPI_INFO_NULL), "select MPI-IO", partial);
@@ -153,6 +162,12 @@ void StudyWriter::Impl::create(const std::vector<double>& snapshot_times,
   h5::write_attr(root, "config", config, partial);
   h5::write_attr(root, "fields", fields, partial);
   h5::write_attr(root, "complete", 0, partial);
+  // Which part of the study this file holds (the whole study: shard 0 of 1).
+  h5::write_attr(root, "shard_index", shard.index, partial);
+  h5::write_attr(root, "shard_count", shard.count, partial);
+  h5::write_attr(root, "study_simulations",
+                 shard.simulations < 0 ? static_cast<int>(specs.size()) : shard.simulations,
+                 partial);
 
   // Small coordinate datasets: written once by rank 0 (every rank holds the same values).
   auto write_vector = [&](hid_t parent, const std::string& name, const std::vector<double>& v) {
@@ -167,6 +182,22 @@ void StudyWriter::Impl::create(const std::vector<double>& snapshot_times,
     }
   };
   write_vector(root, "snapshot_times", snapshot_times);
+  {
+    // The study ids of the simulations in this file, ascending (a dataset: an attribute would be
+    // limited to 64 KiB).
+    std::vector<int> ids;
+    for (const auto& spec : specs) ids.push_back(spec.id);
+    std::sort(ids.begin(), ids.end());
+    hsize_t dims[1] = {ids.size()};
+    Hid space = check(H5Screate_simple(1, dims, nullptr), "create a dataspace", partial);
+    Hid ds = check(H5Dcreate2(root, "simulation_ids", H5T_STD_I32LE, space.get(), H5P_DEFAULT,
+                              H5P_DEFAULT, H5P_DEFAULT),
+                   "create dataset simulation_ids", partial);
+    if (comm.rank() == 0 && !ids.empty()) {
+      check(H5Dwrite(ds.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, independent.get(), ids.data()),
+            "write dataset simulation_ids", partial);
+    }
+  }
 
   {
     Hid g = check(H5Gcreate2(root, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -267,9 +298,9 @@ StudyWriter::StudyWriter(const Comm& comm, const std::string& path, bool overwri
                          const Grid& grid, const std::vector<std::string>& fields,
                          const std::vector<double>& snapshot_times,
                          const std::vector<SimulationSpec>& simulations,
-                         const std::string& resolved_config)
+                         const std::string& resolved_config, const StudyShard& shard)
     : path_(path) {
-  check_inputs(grid, fields, simulations);
+  check_inputs(grid, fields, simulations, shard);
   const std::string partial = path + ".partial";
 
   // Rank 0 decides for everyone, so all ranks throw together or go on together.
@@ -299,7 +330,7 @@ StudyWriter::StudyWriter(const Comm& comm, const std::string& path, bool overwri
   impl_->n_snapshots = snapshot_times.size();
   impl_->spatial = spatial_dims(grid);
   try {
-    impl_->create(snapshot_times, simulations, resolved_config);
+    impl_->create(snapshot_times, simulations, resolved_config, shard);
   } catch (...) {
     impl_->close();
     delete impl_;

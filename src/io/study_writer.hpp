@@ -4,8 +4,10 @@
 // Layout (documented in docs/output-format.md):
 //   /                       attrs: format = "surge-study", format_version, config (resolved
 //                           YAML), complete (0 while running, 1 once finished), surge_version,
-//                           fields (field names in order)
+//                           fields (field names in order), shard_index, shard_count,
+//                           study_simulations (the whole study's count)
 //   /snapshot_times         [n_snapshots] requested snapshot times
+//   /simulation_ids         [n_simulations] the study ids this file holds, ascending
 //   /grid                   attrs: dim, cells, lower, upper; datasets x (and y): cell centres
 //   /simulations/NNNNNN     attrs: id, seed, status ("ok", "failed", "not_run"), message,
 //                           parameter_names, parameter_values, and one attr per parameter
@@ -32,14 +34,25 @@ struct SimulationStatus {
   std::string message;  // reason of a failure
 };
 
+// Which part of a study a file holds: shard `index` of `count` of a study of `simulations`
+// simulations (`surge simulate --shard`). The default, count 1, is the whole study; simulations
+// < 0 means "as many as the file holds".
+struct StudyShard {
+  int index = 0;
+  int count = 1;
+  int simulations = -1;
+};
+
 class StudyWriter {
  public:
   // Collective over `comm` (every rank that writes). Creates PATH.partial (replacing a stale
-  // one). Refuses (InputError) when PATH exists and `overwrite` is false; the check is also
-  // done by the caller before any work starts.
+  // one) holding the groups of `simulations` (their ids are the study's, in any order) and
+  // `shard` in its root attributes. Refuses (InputError) when PATH exists and `overwrite` is
+  // false; the check is also done by the caller before any work starts.
   StudyWriter(const Comm& comm, const std::string& path, bool overwrite, const Grid& grid,
               const std::vector<std::string>& fields, const std::vector<double>& snapshot_times,
-              const std::vector<SimulationSpec>& simulations, const std::string& resolved_config);
+              const std::vector<SimulationSpec>& simulations, const std::string& resolved_config,
+              const StudyShard& shard = {});
   // Collective if finish() was not called: closes the file and leaves PATH.partial (with
   // complete = 0), never PATH.
   ~StudyWriter();

@@ -399,4 +399,19 @@ SimulationSpec Study::spec(int id) const {
   return s;
 }
 
+std::vector<int> shard_simulations(int simulations, int index, int count) {
+  const std::string shard = "--shard " + std::to_string(index) + "/" + std::to_string(count);
+  if (count < 1 || index < 0 || index >= count)
+    throw InputError(shard + ": needs 0 <= i < n (shard i of n, numbered from 0)");
+  if (count > simulations)
+    throw InputError(shard + ": the study has " + std::to_string(simulations) +
+                     " simulation(s), fewer than the " + std::to_string(count) +
+                     " shards; every shard needs at least one (study.simulations)");
+  const long long first = 1LL * index * simulations / count;
+  const long long last = 1LL * (index + 1) * simulations / count;
+  std::vector<int> ids;
+  for (long long id = first; id < last; ++id) ids.push_back(static_cast<int>(id));
+  return ids;
+}
+
 }  // namespace surge

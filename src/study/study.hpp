@@ -51,6 +51,13 @@ class Study {
   std::vector<std::vector<double>> values_;  // [simulation][parameter], drawn in the constructor
 };
 
+// The study ids of shard `index` of `count` of a study of `simulations` simulations (`surge
+// simulate --shard index/count`): a contiguous block, ids floor(index * simulations / count) up
+// to floor((index + 1) * simulations / count) - 1, so the shards partition the study and their
+// sizes differ by at most one. Not collective. Throws InputError unless 0 <= index < count and
+// count <= simulations (every shard holds at least one simulation).
+std::vector<int> shard_simulations(int simulations, int index, int count);
+
 // The held-out simulations of `study.validation` (same parameters and distributions, own
 // simulations / seed / sampler), or nothing when study.validation.simulations is 0. Not
 // collective. Throws InputError when the held-out seed equals study.seed.

@@ -42,15 +42,22 @@ SimulateSummary simulate(const Comm& world, const YAML::Node& config, const Simu
   // ---- set-up: every input problem surfaces here, on every rank together
   agree_on_problem(world, world.rank() == 0 ? check_output(output, opt.overwrite) : "");
   std::unique_ptr<Study> study;
-  agree_on_input(world, [&] { study = std::make_unique<Study>(config["study"]); });
+  std::vector<int> ids;  // the study ids this job runs: its shard, or every one
+  agree_on_input(world, [&] {
+    study = std::make_unique<Study>(config["study"]);
+    ids = shard_simulations(study->simulations(), opt.shard_index, opt.shard_count);
+  });
+  // A shard's simulations have the seeds and parameters they have in the whole study.
   std::vector<SimulationSpec> specs;
-  for (int i = 0; i < study->simulations(); ++i) specs.push_back(study->spec(i));
-  return simulate_to_file(world, config, specs, output, opt.overwrite);
+  for (int id : ids) specs.push_back(study->spec(id));
+  return simulate_to_file(world, config, specs, output, opt.overwrite,
+                          StudyShard{opt.shard_index, opt.shard_count, study->simulations()});
 }
 
 SimulateSummary simulate_to_file(const Comm& world, const YAML::Node& config,
                                  const std::vector<SimulationSpec>& specs,
-                                 const std::string& path, bool overwrite) {
+                                 const std::string& path, bool overwrite,
+                                 const StudyShard& shard) {
   const double start = MPI_Wtime();
   SimulateSummary summary;
   summary.output = path;
@@ -79,15 +86,21 @@ SimulateSummary simulate_to_file(const Comm& world, const YAML::Node& config,
   agree_on_input(world, [&] {
     writer = std::make_unique<StudyWriter>(layout->solvers_comm(), path, overwrite,
                                            solver->grid(), solver->field_names(), times, specs,
-                                           config::emit(config));
+                                           config::emit(config), shard);
   });
 
   {
     std::ostringstream o;
-    o << "simulate: " << n << " simulation(s) of '" << solver_section["type"].as<std::string>()
-      << "' on " << solver->grid().total_cells() << " cells, " << times.size()
-      << " snapshots each (every " << every << " to t = " << solver->t_end() << "), " << groups
-      << " group(s) of " << layout->group_comm().size() << " rank(s) -> " << path;
+    o << "simulate: ";
+    if (shard.count > 1)
+      o << "shard " << shard.index << "/" << shard.count << ": simulations " << specs.front().id
+        << " to " << specs.back().id << " (" << n << " of " << shard.simulations << ")";
+    else
+      o << n << " simulation(s)";
+    o << " of '" << solver_section["type"].as<std::string>() << "' on "
+      << solver->grid().total_cells() << " cells, " << times.size() << " snapshots each (every "
+      << every << " to t = " << solver->t_end() << "), " << groups << " group(s) of "
+      << layout->group_comm().size() << " rank(s) -> " << path;
     log::info(o.str());
   }
 

@@ -1,6 +1,6 @@
 # End-to-end tests of the surge command: exit statuses, collective errors, output safety, the
-# same study file from 1, 2 and 4 ranks, `surge plan` dry runs, and `surge evaluate` of a surrogate
-# trained by `surge run`.
+# same study file from 1, 2 and 4 ranks, sharded studies (simulate --shard), `surge plan` dry
+# runs, and `surge evaluate` of a surrogate trained by `surge run`.
 set(cli_script ${CMAKE_CURRENT_LIST_DIR}/cli_test.sh)
 foreach(case help usage_errors validate failures_recorded plan plan_impossible)
   add_test(NAME cli_${case}.np1 COMMAND bash ${cli_script} ${case} 1)
@@ -12,6 +12,8 @@ foreach(np 1 2 4)
     set_tests_properties(cli_${case}.np${np} PROPERTIES LABELS "cli;np${np}" PROCESSORS ${np})
   endforeach()
 endforeach()
+add_test(NAME cli_shard_union.np2 COMMAND bash ${cli_script} shard_union 2)
+set_tests_properties(cli_shard_union.np2 PROPERTIES LABELS "cli;np2" PROCESSORS 2)
 foreach(np 2 3)
   foreach(case run_outputs run_layout_errors run_resume)
     add_test(NAME cli_${case}.np${np} COMMAND bash ${cli_script} ${case} ${np})

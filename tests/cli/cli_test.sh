@@ -32,6 +32,19 @@ validate)
   "$SURGE" validate "$src/configs/burgers1d.yaml" --set study.seed=11 >out || fail "validate status"
   grep -q "seed: 11" out || fail "override not shown"
   grep -q "weno: z" out || fail "defaults not filled in"
+  # --get: one resolved value alone (what the batch scripts ask for), overrides applied.
+  [[ "$("$SURGE" validate "$src/configs/burgers1d.yaml" --get output.directory)" == burgers1d_run ]] \
+    || fail "--get output.directory"
+  [[ "$("$SURGE" validate "$src/configs/burgers1d.yaml" --set output.file=x/y.h5 \
+        --get=output.file)" == x/y.h5 ]] || fail "--get with --set"
+  "$SURGE" validate "$src/configs/burgers1d.yaml" --get solver.parameters.boundary >out \
+    || fail "--get of a mapping"
+  grep -q "^x_low: periodic" out || { cat out; fail "--get of a mapping: YAML"; }
+  "$SURGE" validate "$src/configs/burgers1d.yaml" --get output.directry >out 2>err
+  [[ $? -eq 2 ]] && grep -q "no key 'output.directry' (did you mean 'directory'?)" err \
+    || { cat out err; fail "--get of an unknown key"; }
+  "$SURGE" simulate "$src/configs/burgers1d.yaml" --get output.file 2>err
+  [[ $? -eq 2 ]] && grep -q "applies to 'validate' only" err || fail "--get on simulate"
   ;;
 bad_config_exits_2)
   bad="$src/tests/config/bad/cfl_out_of_range.yaml"
@@ -85,6 +98,69 @@ killed_run)
   kill -TERM $pid; wait $pid
   [[ -e k.h5.partial ]] || fail "no partial file while running"
   [[ ! -e k.h5 ]] || fail "a killed run left a complete-looking file"
+  ;;
+shard_union)
+  # surge simulate --shard i/n: the shards of a study of 5 simulations (ids 0 | 1 2 | 3 4 for
+  # n = 3) hold between them exactly the study's simulations, each bit for bit as the
+  # unsharded study has it (same seeds, parameters and fields), and say which part they are.
+  five=("${small[@]}" --set study.simulations=5 --set study.sampler=latin_hypercube
+        --set 'study.parameters.nu={distribution: uniform, low: 0.005, high: 0.02}')
+  run simulate "$src/configs/burgers1d.yaml" "${five[@]}" --set output.file=all.h5 >out 2>err \
+    || { cat out err; fail "unsharded study failed"; }
+  # value FILE OBJECT: the numbers of an attribute (-a /NAME) or dataset (-d /NAME), one a line.
+  value() { h5dump -y -w 0 $2 "$1" | sed -n '/DATA {/,/}/p' | grep -o -- '-\?[0-9]\+'; }
+  [[ "$(value all.h5 "-a /shard_count")" == 1 && "$(value all.h5 "-a /study_simulations")" == 5 ]] \
+    || fail "unsharded file: shard attributes"
+  [[ "$(value all.h5 "-d /simulation_ids" | tr '\n' ' ')" == "0 1 2 3 4 " ]] \
+    || fail "unsharded file: simulation_ids"
+  expect=("0" "1 2" "3 4")
+  seen=""
+  for i in 0 1 2; do
+    run simulate "$src/configs/burgers1d.yaml" "${five[@]}" --shard $i/3 \
+      --set output.file=s$i.h5 >out 2>err || { cat out err; fail "shard $i/3 failed"; }
+    [[ -f s$i.h5 && ! -e s$i.h5.partial && -f s$i.xmf ]] || fail "shard $i: output not complete"
+    read -r -a want <<<"${expect[i]}"
+    grep -q "simulate: shard $i/3: simulations ${want[0]} to ${want[-1]} (${#want[@]} of 5)" out \
+      || { cat out; fail "shard $i: no shard line"; }
+    grep -q "simulations ${#want[@]}/${#want[@]} done" out || { cat out; fail "shard $i: progress"; }
+    [[ "$(value s$i.h5 "-a /shard_index")" == "$i" && "$(value s$i.h5 "-a /shard_count")" == 3 &&
+       "$(value s$i.h5 "-a /study_simulations")" == 5 ]] || fail "shard $i: shard attributes"
+    ids=$(value s$i.h5 "-d /simulation_ids" | tr '\n' ' ')
+    [[ "$ids" == "${expect[i]} " ]] || fail "shard $i: simulation_ids '$ids', expected '${expect[i]}'"
+    groups=$(h5ls s$i.h5/simulations | awk '{print $1 + 0}' | tr '\n' ' ')
+    [[ "$groups" == "$ids" ]] || fail "shard $i: groups '$groups' are not its simulation_ids '$ids'"
+    for id in $ids; do
+      g=/simulations/$(printf %06d "$id")
+      # No tolerance: fields, times and attributes (seed, parameters, status) bit for bit.
+      h5diff all.h5 s$i.h5 $g $g >diff.txt || { head diff.txt; fail "shard $i: $g differs"; }
+    done
+    seen+="$ids"
+  done
+  [[ "$(tr ' ' '\n' <<<"$seen" | sed '/^$/d' | sort -n | tr '\n' ' ')" == "0 1 2 3 4 " ]] \
+    || fail "the shards hold '$seen', not each of 0..4 once"
+  # Bad --shard: exit 2 on every rank, one message, nothing written (on NP ranks: one found
+  # by reading the arguments, one only with the study; the others on one process).
+  for bad in 3/3 0/6 1/0 a/2 -1/2 1/2/3 " 1/3"; do
+    if [[ $bad == 3/3 || $bad == 0/6 ]]; then
+      run simulate "$src/configs/burgers1d.yaml" "${five[@]}" --shard "$bad" \
+        --set output.file=b.h5 >out 2>err
+    else
+      "$SURGE" simulate "$src/configs/burgers1d.yaml" "${five[@]}" --shard "$bad" \
+        --set output.file=b.h5 >out 2>err
+    fi
+    status=$?
+    [[ $status -eq 2 ]] || { cat out err; fail "--shard '$bad': status $status, expected 2"; }
+    [[ $(grep -c -- "--shard" err) -eq 1 ]] || { cat err; fail "--shard '$bad': message not printed once"; }
+    [[ ! -e b.h5 && ! -e b.h5.partial ]] || fail "--shard '$bad': a file was written"
+    if [[ $bad == 0/6 ]]; then
+      grep -q "the study has 5 simulation(s), fewer than the 6 shards" err \
+        || { cat err; fail "--shard 0/6: message"; }
+    fi
+  done
+  "$SURGE" run "$src/configs/burgers1d.yaml" --shard 0/2 2>err
+  [[ $? -eq 2 ]] && grep -q "applies to 'simulate' only" err || fail "--shard on run"
+  "$SURGE" simulate "$src/configs/burgers1d.yaml" --shard 2>err
+  [[ $? -eq 2 ]] || fail "--shard without a value"
   ;;
 same_on_ranks)
   # The same study run on 1, 2 and 4 ranks (groups of 1 and 2) gives the same file contents.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,16 @@ std::vector<double> read_doubles(hid_t f, const std::string& obj, const std::str
 }
 std::vector<int> read_ints(hid_t f, const std::string& obj, const std::string& name) {
   return read_numbers<int>(f, obj, name, H5T_NATIVE_INT);
+}
+std::vector<int> read_int_dataset(hid_t f, const std::string& path) {
+  hid_t ds = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+  if (ds < 0) return {-1};
+  hid_t space = H5Dget_space(ds);
+  std::vector<int> out(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+  if (!out.empty()) H5Dread(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
+  H5Sclose(space);
+  H5Dclose(ds);
+  return out;
 }
 
 // ---- the study every test writes ----
@@ -226,6 +237,11 @@ TEST(StudyWriter, AttributesDescribeTheStudy) {
     EXPECT_EQ(read_string(f, "/", "config"), kConfig);
     EXPECT_EQ(read_string(f, "/", "surge_version"), SURGE_VERSION);
     EXPECT_EQ(read_strings(f, "/", "fields"), kFields);
+    // A whole study: shard 0 of 1, its simulations' ids as they are.
+    EXPECT_EQ(read_ints(f, "/", "shard_index"), std::vector<int>{0});
+    EXPECT_EQ(read_ints(f, "/", "shard_count"), std::vector<int>{1});
+    EXPECT_EQ(read_ints(f, "/", "study_simulations"), std::vector<int>{5});
+    EXPECT_EQ(read_int_dataset(f, "/simulation_ids"), (std::vector<int>{0, 3, 5, 8, 11}));
 
     EXPECT_EQ(read_ints(f, "/grid", "dim"), std::vector<int>{2});
     EXPECT_EQ(read_ints(f, "/grid", "cells"), (std::vector<int>{11, 6}));
@@ -261,6 +277,41 @@ TEST(StudyWriter, AttributesDescribeTheStudy) {
     for (int j = 0; j < 6; ++j) EXPECT_DOUBLE_EQ(y[j], 0.25 + 0.5 * j);
   }
   test::world().barrier();
+}
+
+TEST(StudyWriter, ShardAttributesSayWhichPartOfTheStudy) {
+  Comm world = test::world();
+  const std::string dir = test::scratch_dir("io-writer-shard");
+  const std::string path = dir + "/shard.h5";
+  auto some = specs();
+  std::reverse(some.begin(), some.end());  // any order in, ascending ids out
+  {
+    StudyWriter w(world, path, false, make_grid(1), kFields, kTimes, some, kConfig,
+                  StudyShard{2, 4, 20});
+    w.finish({});
+  }
+  if (world.rank() == 0) {
+    File file(path);
+    ASSERT_GE(file.id, 0);
+    EXPECT_EQ(read_ints(file.id, "/", "shard_index"), std::vector<int>{2});
+    EXPECT_EQ(read_ints(file.id, "/", "shard_count"), std::vector<int>{4});
+    EXPECT_EQ(read_ints(file.id, "/", "study_simulations"), std::vector<int>{20});
+    EXPECT_EQ(read_int_dataset(file.id, "/simulation_ids"), (std::vector<int>{0, 3, 5, 8, 11}));
+    EXPECT_EQ(read_string(file.id, "/simulations/000011", "status"), "not_run");
+  }
+  world.barrier();
+  // Shards that cannot hold these simulations: refused on every rank before any file exists.
+  for (const StudyShard& bad : {StudyShard{4, 4, 20}, StudyShard{0, 0, 20}, StudyShard{-1, 2, 20},
+                                StudyShard{0, 2, 4}, StudyShard{0, 2, 11}}) {
+    EXPECT_THROW(StudyWriter(world, dir + "/bad.h5", false, make_grid(1), kFields, kTimes, specs(),
+                             kConfig, bad),
+                 RuntimeError)
+        << bad.index << "/" << bad.count << " of " << bad.simulations;
+  }
+  world.barrier();
+  if (world.rank() == 0) {
+    EXPECT_FALSE(std::filesystem::exists(dir + "/bad.h5.partial"));
+  }
 }
 
 }  // namespace

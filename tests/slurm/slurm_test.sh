@@ -48,6 +48,35 @@ submit() {
   echo "$script: exit $status after $((SECONDS - start)) s"
   return $status
 }
+# A requeueable job outlives one run of its script, which `sbatch --wait` does not follow:
+# these submit it and watch its state. submit_job [SBATCH OPTIONS] SCRIPT ARGS... prints its id.
+submit_job() {
+  SURGE=$surge sbatch --parsable --nodes=1 --ntasks-per-node=2 --output="$work/job.out" \
+    --chdir="$work" "$@"
+}
+# job_field ID NAME: one field of `scontrol show job ID` (JobState, Restarts, ExitCode, ...).
+job_field() { scontrol show job "$1" 2>/dev/null | grep -o "\b$2=[^ ]*" | head -1 | cut -d= -f2; }
+finished() {
+  case $1 in
+  COMPLETED | FAILED | TIMEOUT | CANCELLED | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE) return 0 ;;
+  esac
+  return 1
+}
+# wait_for SECONDS WHAT COMMAND...: polls COMMAND every 0.5 s until it succeeds; fails the test
+# after SECONDS.
+wait_for() {
+  local seconds=$1 what=$2
+  local limit=$((SECONDS + seconds))
+  shift 2
+  until "$@"; do
+    ((SECONDS < limit)) || fail "waited $seconds s for $what (job state $(job_field "$id" JobState))"
+    sleep 0.5
+  done
+}
+# The last step in DIR/metrics.csv (0 when there is none).
+last_step() { tail -n 1 "$1/metrics.csv" 2>/dev/null | grep -o '^[0-9]\+' || echo 0; }
+# value FILE OBJECT: the numbers of an HDF5 attribute (-a /NAME) or dataset (-d /NAME), a line each.
+value() { h5dump -y -w 0 $2 "$1" | sed -n '/DATA {/,/}/p' | grep -o -- '-\?[0-9]\+'; }
 
 case $case_name in
 run_srun_pmix | run_mpirun)
@@ -72,6 +101,129 @@ simulate)
   # Two singletons instead of one world of 2 would each write the study (a broken PMIx).
   grep -q "layout: 2 ranks on 1 node(s)" job.out || fail "the tasks did not form one MPI world"
   [[ $(h5ls s.h5/simulations | wc -l) -eq 4 ]] || fail "s.h5 does not hold 4 simulations"
+  ;;
+run_time_limit)
+  # A run longer than its time limit: SLURM's warning signal (--signal=B:USR1@85 with --time=2:
+  # sent 85 to 115 s before the limit, i.e. 5 to 35 s into the job, as SLURM checks its limits
+  # every 30 s) makes surge write a checkpoint and exit 3; run.sbatch requeues the job, and the
+  # requeued job resumes from the checkpoint and finishes the study. The study (300 simulations,
+  # about 1500 training steps, trainer-bound; 1 solver, 1 trainer) lasts well past the warning,
+  # so the first allocation cannot finish (with 200 simulations the whole test took 81 s at
+  # load 2-3, and the warning came 5 to 35 s in). Once the job is requeued, its time limit is
+  # raised (root may), so that the second allocation surely finishes rather than being
+  # interrupted again 5 to 35 s into it.
+  long=(--set study.simulations=300 --set study.validation.simulations=2
+        --set solver.parameters.t_end=0.4 --set output.every=0.01 --set progress.interval=0
+        --set 'training.model.parameters={modes: 16, width: 32, layers: 4}'
+        --set training.buffer.policy=fifo --set training.buffer.capacity=64
+        --set training.buffer.watermark=8 --set training.batch_size=8 --set training.max_steps=0
+        --set 'training.lr_scheduler={type: constant}' --set training.validate_every=100000
+        --set training.metrics_every=10)
+  start=$SECONDS
+  id=$(submit_job --time=2 --signal=B:USR1@85 "$src/cluster/run.sbatch" \
+    "$src/configs/burgers1d.yaml" "${long[@]}" --set output.directory=r) || fail "sbatch failed"
+  requeued() {
+    if finished "$(job_field "$id" JobState)" && (($(job_field "$id" Restarts) == 0)); then
+      fail "the job ended in its first allocation, without the requeue (finished before the \
+warning? then this machine outruns the study: raise its study.simulations)"
+    fi
+    (($(job_field "$id" Restarts) >= 1))
+  }
+  wait_for 150 "the requeue at the time limit" requeued
+  echo "requeued after $((SECONDS - start)) s"
+  scontrol update JobId="$id" TimeLimit=10 || fail "could not raise the time limit"
+  done_() { finished "$(job_field "$id" JobState)"; }
+  wait_for 300 "the requeued job to finish" done_
+  state=$(job_field "$id" JobState)
+  echo "job $id: $state, $(job_field "$id" Restarts) restart(s), after $((SECONDS - start)) s"
+  [[ $state == COMPLETED && $(job_field "$id" Restarts) == 1 ]] || fail "job $state, not \
+COMPLETED after one requeue"
+  grep -q "run.sbatch: SIGUSR1" job.out && grep -q "train: interrupted at step [0-9]* (signal 10)" \
+    job.out || fail "the first allocation was not interrupted by SIGUSR1"
+  grep -q "run.sbatch: interrupted with a checkpoint (status 3): requeueing job $id (1 of at most 5)" \
+    job.out || fail "no requeue message"
+  grep -q "run.sbatch: job $id, restart 1: resuming from r.partial/checkpoint" job.out \
+    || fail "the requeued job did not resume"
+  grep -q "run: resuming from r.partial/checkpoint/step-[0-9]*: step [0-9]*" job.out \
+    || fail "surge did not resume"
+  grep -q "run: done" job.out || fail "no summary line"
+  [[ -s r/model.pt && ! -e r.partial ]] || fail "r not published"
+  grep -q "simulations: {total: 302, ok: 302, failed: 0}" r/summary.yaml \
+    || { cat r/summary.yaml; fail "not every simulation ran"; }
+  ;;
+run_requeue_mpirun)
+  # The same checkpoint -> requeue -> resume with the mpirun launcher, the signal sent by hand
+  # to the batch shell as SLURM's warning is (--signal=B:USR1: scancel --batch), twice:
+  # SURGE_MAX_REQUEUES=1 lets the job requeue once, and the second interruption ends it with
+  # status 3, its checkpoint kept for a manual --resume.
+  long=(--set study.simulations=200 --set study.validation.simulations=2
+        --set solver.parameters.t_end=0.4 --set output.every=0.01 --set progress.interval=0
+        --set 'training.model.parameters={modes: 8, width: 16, layers: 2}'
+        --set training.buffer.policy=fifo --set training.buffer.capacity=64
+        --set training.buffer.watermark=8 --set training.batch_size=8 --set training.max_steps=0
+        --set 'training.lr_scheduler={type: constant}' --set training.validate_every=100000
+        --set training.metrics_every=5)
+  start=$SECONDS
+  id=$(SURGE_LAUNCHER=mpirun SURGE_MAX_REQUEUES=1 submit_job --time=5 \
+    "$src/cluster/run.sbatch" "$src/configs/burgers1d.yaml" "${long[@]}" \
+    --set output.directory=r) || fail "sbatch failed"
+  training() { (($(last_step r.partial) >= 20)); }
+  wait_for 120 "training to start" training
+  scancel --batch --signal=USR1 "$id" || fail "scancel --batch --signal=USR1"
+  resumed() { grep -q "run: resuming from" job.out && (($(job_field "$id" Restarts) >= 1)); }
+  wait_for 120 "the requeued job to resume" resumed
+  echo "requeued and resumed after $((SECONDS - start)) s"
+  step=$(last_step r.partial)
+  more() { (($(last_step r.partial) >= step + 20)); }
+  wait_for 120 "training to go on" more
+  scancel --batch --signal=USR1 "$id" || fail "scancel --batch --signal=USR1 (second)"
+  done_() { finished "$(job_field "$id" JobState)"; }
+  wait_for 120 "the job to end" done_
+  state=$(job_field "$id" JobState) code=$(job_field "$id" ExitCode)
+  echo "job $id: $state, exit $code, $(job_field "$id" Restarts) restart(s), after $((SECONDS - start)) s"
+  [[ $state == FAILED && $code == 3:0 && $(job_field "$id" Restarts) == 1 ]] \
+    || fail "job $state (exit $code), expected FAILED with exit 3 after one requeue"
+  [[ $(grep -c "train: interrupted at step [0-9]* (signal 10)" job.out) -eq 2 ]] \
+    || fail "the ranks were not interrupted twice by SIGUSR1"
+  grep -q "requeueing job $id (1 of at most 1)" job.out || fail "no requeue message"
+  grep -q "after 1 requeue(s), the most SURGE_MAX_REQUEUES=1 allows: not requeueing" job.out \
+    || fail "no message at the requeue limit"
+  grep -q "layout: 2 ranks on 1 node(s)" job.out || fail "the tasks did not form one MPI world"
+  [[ -s r.partial/checkpoint/LATEST && ! -e r ]] || fail "no checkpoint left, or r published"
+  ;;
+simulate_array)
+  # A study of 5 simulations as a job array of 3 tasks, each a shard (ids 0 | 1 2 | 3 4).
+  start=$SECONDS
+  SURGE=$surge sbatch --wait --quiet --array=0-2 --nodes=1 --ntasks-per-node=2 --time=5 \
+    --output="$work/job-%a.out" --chdir="$work" "$src/cluster/simulate_array.sbatch" \
+    "$src/configs/burgers1d.yaml" "${small[@]}" --set study.simulations=5 --set output.file=a.h5
+  status=$?
+  echo "simulate_array.sbatch: exit $status after $((SECONDS - start)) s"
+  cp job-0.out job.out 2>/dev/null
+  ((status == 0)) || { tail -n 5 job-*.out; fail "the array failed"; }
+  expect=("0" "1 2" "3 4")
+  seen=""
+  for i in 0 1 2; do
+    f=a.shard-$i.h5
+    [[ -f $f && ! -e $f.partial && -f a.shard-$i.xmf ]] || fail "$f missing or incomplete"
+    grep -q "simulate: shard $i/3" job-$i.out || { cat job-$i.out; fail "task $i: no shard line"; }
+    grep -q "layout: 2 ranks on 1 node(s)" job-$i.out || fail "task $i: not one MPI world"
+    [[ "$(value $f "-a /shard_index")" == "$i" && "$(value $f "-a /shard_count")" == 3 &&
+       "$(value $f "-a /study_simulations")" == 5 ]] || fail "$f: shard attributes"
+    ids=$(value $f "-d /simulation_ids" | tr '\n' ' ')
+    [[ "$ids" == "${expect[i]} " ]] || fail "$f: simulation_ids '$ids', expected '${expect[i]}'"
+    [[ $(h5ls $f/simulations | wc -l) -eq $(wc -w <<<"$ids") ]] || fail "$f: simulation groups"
+    seen+="$ids"
+  done
+  [[ "$seen" == "0 1 2 3 4 " ]] || fail "the shards hold '$seen'"
+  # The shards trained together afterwards: 2 trainer ranks, every file at once.
+  submit train.sbatch "$src/configs/burgers1d.yaml" --data a.shard-*.h5 \
+    --set 'training.model.parameters={modes: 8, width: 8, layers: 1}' --set training.max_steps=10 \
+    --set training.buffer.watermark=8 --set training.batch_size=4 --set progress.interval=0 \
+    --set output.directory=t || fail "the training job failed"
+  grep -q "train: 5 training + 0 held-out simulation(s) from 3 study file(s)" job.out \
+    || fail "training job: no set-up line"
+  grep -q "states_received: 25," t/summary.yaml || { cat t/summary.yaml; fail "training job: not every state read"; }
   ;;
 *) fail "unknown case $case_name" ;;
 esac
