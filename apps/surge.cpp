@@ -2,6 +2,7 @@
 #include <mpi.h>
 #include <petscsys.h>
 
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -66,6 +67,9 @@ options:
   --validation FILE...   (train) held-out study files for the validation errors
   --model DIR            (evaluate) the surrogate's directory
   --output DIR           (evaluate) where the evaluation goes (default: DIR/evaluation of --model)
+  --memory-per-node G    (plan) memory of a node in GiB: exit 2 if its arrays need more
+  --calibrate            (plan) run the study's first simulation once, here, to estimate the
+                         snapshot traffic per solver group and into each trainer
   --nodes N              (plan) nodes of the job
   --tasks-per-node M     (plan) MPI ranks per node
   -h, --help             print this text
@@ -86,10 +90,26 @@ struct Args {
   int shard_index = 0, shard_count = 0;  // simulate --shard i/n; count 0: not given
   std::string get;                       // validate --get KEY.PATH
   bool has_get = false;
+  std::int64_t memory_per_node = 0;           // plan --memory-per-node, bytes; 0: not given
+  bool calibrate = false;                     // plan --calibrate
   bool offline = false;                       // run --offline
   std::vector<std::string> data, validation;  // train
   bool data_given = false, validation_given = false;
 };
+
+// The value of --memory-per-node: a number of GiB > 0, in bytes.
+std::int64_t gibibytes(const std::string& option, const std::string& value) {
+  std::size_t used = 0;
+  double g = 0;
+  try {
+    g = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || !(g > 0) || g > 1e9)
+    throw surge::InputError(option + " needs a size in GiB > 0 (e.g. 256), not '" + value + "'");
+  return static_cast<std::int64_t>(g * 1024.0 * 1024.0 * 1024.0);
+}
 
 // The value of --nodes / --tasks-per-node: a whole number >= 1.
 int positive_count(const std::string& option, const std::string& value) {
@@ -153,6 +173,11 @@ Args parse(int argc, char** argv) {
       a.overwrite = true;
     } else if (s == "--offline") {
       a.offline = true;
+    } else if (s == "--calibrate") {
+      a.calibrate = true;
+    } else if (s == "--memory-per-node") {
+      if (i + 1 >= argc) throw surge::InputError("--memory-per-node needs a size in GiB");
+      a.memory_per_node = gibibytes(s, argv[++i]);
     } else if (s == "--data" || s == "--validation") {
       // Every argument up to the next option: a shell glob (shard-*.h5) names several files.
       std::vector<std::string>& files = s == "--data" ? a.data : a.validation;
@@ -245,6 +270,8 @@ Args parse(int argc, char** argv) {
     throw surge::InputError("'plan' needs --nodes N and --tasks-per-node M");
   if (a.command != "plan" && (a.nodes != 0 || a.tasks_per_node != 0))
     throw surge::InputError("--nodes and --tasks-per-node apply to 'plan' only");
+  if (a.command != "plan" && (a.calibrate || a.memory_per_node != 0))
+    throw surge::InputError("--calibrate and --memory-per-node apply to 'plan' only");
   return a;
 }
 
@@ -310,6 +337,8 @@ int run(const surge::Comm& world, int argc, char** argv) {
     surge::PlanOptions opt;
     opt.nodes = args.nodes;
     opt.tasks_per_node = args.tasks_per_node;
+    opt.memory_per_node = args.memory_per_node;
+    opt.calibrate = args.calibrate;
     // Every rank computes the same plan (it is cheap); rank 0 prints it.
     surge::PlanEstimate estimate;
     surge::agree_on_input(world, [&] { estimate = surge::plan(world, config, opt); });

@@ -1,7 +1,10 @@
 #include "workflow/plan.hpp"
 
 #include <algorithm>
+#include <mpi.h>
 #include <iomanip>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -12,6 +15,7 @@
 #include "study/study.hpp"
 #include "train/buffer.hpp"
 #include "trainer/task.hpp"
+#include "workflow/simulation_loop.hpp"
 #include "workflow/snapshot_times.hpp"
 
 namespace surge {
@@ -74,6 +78,7 @@ PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions
   e.fields = static_cast<int>(fields.size());
   e.cells = grid.total_cells();
   const int rps = lo.ranks_per_simulation;
+  e.ranks_per_simulation = rps;
   e.cells_per_solver_rank = (e.cells + rps - 1) / rps;
 
   const YAML::Node training = config["training"];
@@ -113,10 +118,43 @@ PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions
                    (stream.backpressure == stream::Backpressure::DropOldest ? stream.queue : 0);
   e.stream_queue_bytes = local_field_bytes * held;
 
-  e.frames = static_cast<long long>(
-      snapshot_times(config["output"]["every"].as<double>(), solver->t_end()).size());
+  const std::vector<double> times =
+      snapshot_times(config["output"]["every"].as<double>(), solver->t_end());
+  e.frames = static_cast<long long>(times.size());
   e.snapshot_bytes = static_cast<std::int64_t>(e.fields) * e.cells * 8;
   e.simulation_bytes = e.frames * e.snapshot_bytes;
+
+  if (options.memory_per_node > 0 && e.node_bytes() > options.memory_per_node)
+    throw InputError("--memory-per-node: the arrays of one node need " +
+                     std::to_string(e.node_bytes()) + " bytes (trainer buffer " +
+                     std::to_string(e.buffer_bytes) + " bytes on each of its trainer ranks), more "
+                     "than its " + std::to_string(options.memory_per_node) +
+                     " bytes: lower training.buffer.capacity, or use more nodes with fewer "
+                     "solver ranks each");
+
+  if (options.calibrate) {
+    // What a solver group streams: a snapshot of the whole simulation every frame, as fast as
+    // the solver runs.
+    const double t0 = MPI_Wtime();
+    const SimulationReport report = run_simulation(
+        *solver, study.spec(0), 0, times, [](std::size_t) {}, [] {});
+    e.simulation_seconds = MPI_Wtime() - t0;
+    e.simulation_steps = report.steps;
+    e.simulation_time = report.time;
+    if (!report.ok)
+      throw InputError("--calibrate: the study's first simulation failed (" + report.message +
+                       "), so it says nothing of the solver's speed");
+    e.group_bytes_per_second = static_cast<double>(e.simulation_bytes) * rps /
+                               std::max(e.simulation_seconds, 1e-9);
+    std::map<int, std::set<int>> groups_of;  // trainer -> the groups feeding it
+    for (const RankPlace& p : e.layout.places)
+      if (p.role == Role::Solver) groups_of[p.trainer].insert(p.group);
+    std::size_t groups_per_trainer = 0;  // the most groups feeding one trainer
+    for (const auto& [t, g] : groups_of) groups_per_trainer = std::max(groups_per_trainer, g.size());
+    e.trainer_bytes_per_second = e.group_bytes_per_second * static_cast<double>(groups_per_trainer);
+    e.trainer_snapshots_per_second =
+        e.trainer_bytes_per_second / static_cast<double>(std::max<std::int64_t>(e.snapshot_bytes, 1));
+  }
   return e;
 }
 
@@ -176,6 +214,21 @@ std::string describe(const PlanEstimate& e, const PlanOptions& options) {
   o << "  total: " << bytes(e.solver_rank_bytes()) << "\n";
   o << "node: " << bytes(e.node_bytes())
     << " of arrays (add ~100-300 MiB per rank for MPI, PETSc and LibTorch)";
+  if (options.memory_per_node > 0)
+    o << "; " << std::fixed << std::setprecision(1)
+      << 100.0 * static_cast<double>(e.node_bytes()) / static_cast<double>(options.memory_per_node)
+      << "% of --memory-per-node " << bytes(options.memory_per_node);
+  if (options.calibrate) {
+    o << std::defaultfloat << "\ntraffic (calibrated: the study's first simulation, " << e.simulation_steps
+      << " steps to t = " << e.simulation_time << ", took " << std::setprecision(3)
+      << e.simulation_seconds << " s on one rank here; a group of " << e.ranks_per_simulation
+      << " rank(s) is assumed that many times faster):\n";
+    o << "  per solver group: " << bytes(static_cast<std::int64_t>(e.group_bytes_per_second))
+      << "/s while it runs\n";
+    o << "  into one trainer rank: up to " << bytes(static_cast<std::int64_t>(e.trainer_bytes_per_second))
+      << "/s, " << std::setprecision(1) << e.trainer_snapshots_per_second
+      << " snapshots/s (a trainer slower than that holds its solvers back: backpressure)";
+  }
   return o.str();
 }
 

@@ -16,6 +16,10 @@ namespace surge {
 struct PlanOptions {
   int nodes = 1;
   int tasks_per_node = 1;
+  // Memory of one node in bytes (0: not checked): a node whose arrays need more is an error.
+  std::int64_t memory_per_node = 0;
+  // Run the study's first simulation once on one rank, to estimate the snapshot traffic.
+  bool calibrate = false;
 };
 
 // Bytes of one rank of each role. Estimates: they count the large arrays, not the allocator's
@@ -25,6 +29,7 @@ struct PlanEstimate {
   int fields = 0;
   long long cells = 0;                  // total cells of one simulation
   long long cells_per_solver_rank = 0;  // of its group's block (largest block)
+  int ranks_per_simulation = 1;
   int in_channels = 0, out_channels = 0;
   std::int64_t points = 0;           // model grid points
   std::int64_t pair_bytes = 0;       // (in + out) channels x points x 4 (float32)
@@ -40,6 +45,15 @@ struct PlanEstimate {
   std::int64_t snapshot_bytes = 0;      // one snapshot of a whole simulation (doubles)
   std::int64_t simulation_bytes = 0;    // frames x snapshot_bytes: streamed per simulation
   int simulations = 0;                  // training + held-out
+  // Calibration (PlanOptions::calibrate; 0 otherwise): the wall time of the study's first
+  // simulation on one rank, and the snapshot traffic it implies, assuming a group of
+  // ranks_per_simulation ranks runs it that many times faster (an upper bound on the traffic).
+  double simulation_seconds = 0;
+  long long simulation_steps = 0;
+  double simulation_time = 0;
+  double group_bytes_per_second = 0;    // one solver group streaming without a pause
+  double trainer_bytes_per_second = 0;  // into one trainer rank (its groups together)
+  double trainer_snapshots_per_second = 0;
   std::int64_t trainer_rank_bytes() const;
   std::int64_t solver_rank_bytes() const;
   // Per node: its trainers and solver ranks (node 0; every node of a plan is alike).
@@ -54,7 +68,8 @@ inline constexpr int kSolverCopies = 6;
 // Not collective beyond creating one solver per rank on a communicator of its own (to learn the
 // solver's fields and final time). Throws InputError when the layout cannot work for
 // `surge run`: a node whose ranks do not split into trainers and whole solver groups, no
-// trainer, or no solver group.
+// trainer, no solver group, or (with options.memory_per_node) arrays larger than a node's
+// memory.
 PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions& options);
 
 // The report `surge plan` prints.

@@ -544,6 +544,18 @@ plan)
   has "101 snapshot(s) each" "frames"
   has "streamed per simulation: .*(206848 bytes)" "snapshot bytes"
   [[ "$(ls)" == $'err\nout' ]] || fail "plan wrote files: $(ls)"
+  # Calibrated traffic and the node's memory: 3 groups feed each trainer.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 --tasks-per-node 4 --calibrate \
+    --memory-per-node 1 >out 2>err || { cat out err; fail "plan --calibrate failed"; }
+  has "2.5% of --memory-per-node 1.0 GiB (1073741824 bytes)" "memory share"
+  has "the study's first simulation, [0-9]* steps to t = 2, took" "calibration"
+  /usr/bin/python3 - out <<'PY' || fail "traffic figures"
+import re, sys
+t = open(sys.argv[1]).read()
+group = int(re.search(r"per solver group: .*\((\d+) bytes\)/s", t).group(1))
+trainer = int(re.search(r"into one trainer rank: up to .*\((\d+) bytes\)/s", t).group(1))
+assert group > 0 and abs(trainer - 3 * group) <= 3, (group, trainer)
+PY
   "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 2>err
   [[ $? -eq 2 ]] || fail "no --tasks-per-node"
   "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 0 --tasks-per-node 2 2>err
@@ -563,6 +575,14 @@ plan_impossible)
   [[ $status -eq 2 ]] || { cat out err; fail "spanning group: status $status"; }
   grep -q "leave 3 for solvers, not a multiple of layout.ranks_per_simulation = 2" err \
     || { cat err; fail "spanning group: message"; }
+  # Arrays larger than the node's memory (a buffer of 8000 pairs of 3 KiB, about 26 MB).
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 \
+    --memory-per-node 0.01 >out 2>err; status=$?
+  [[ $status -eq 2 ]] || { cat out err; fail "memory: status $status"; }
+  grep -q "more than its 10737418 bytes: lower training.buffer.capacity" err \
+    || { cat err; fail "memory: message"; }
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 --memory-per-node x 2>err
+  [[ $? -eq 2 ]] && grep -q "size in GiB > 0" err || { cat err; fail "--memory-per-node x"; }
   # No trainer at all.
   "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 \
     --set layout.trainer_ranks_per_node=0 >out 2>err; status=$?
