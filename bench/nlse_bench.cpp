@@ -5,9 +5,11 @@
 //     Time per step of each integrator (strang, split_step4 with both compositions,
 //     dormand_prince at rtol 1e-8) on 1D grids of N points and 2D grids of N^2 points, beside
 //     the time of the forward + backward transform pairs a step makes, measured in the same run
-//     with the solver's own plans (FFTW_MEASURE). Each figure is the median of R repetitions of
-//     about S seconds each, after one untimed warm-up. `ratio` = step time / (transform pairs
-//     per step x time of one pair).
+//     with the solver's own plans and arrays (FFTW_MEASURE; NlseSolver::time_transforms). A
+//     repetition times about S seconds of steps, then as many transform pairs as those steps
+//     made; `ratio` = step time / (transform pairs per step x time of one pair) of the same
+//     repetition, so that a change of the machine's load between repetitions cancels. Each
+//     figure is the median of R repetitions, after one untimed warm-up.
 //
 //   bench_nlse solution [--reps R]
 //     Time to solution: the soliton A = 2, x0 = -10, v = 1 of i psi_t + psi_xx/2 + |psi|^2 psi
@@ -122,7 +124,7 @@ int steps_mode(const surge::Comm& world, int reps, double seconds, const std::ve
         const double per = world.allreduce_max(MPI_Wtime() - t0) / warm;
         const int steps = std::max(2, static_cast<int>(seconds / per));
         const int pairs = std::max(2, static_cast<int>(steps * scheme.pairs_per_step));
-        std::vector<double> step_s, pair_s;
+        std::vector<double> step_s, pair_s, ratio_s;
         for (int r = 0; r < reps; ++r) {
           world.barrier();
           const long before = solver.steps();
@@ -130,6 +132,7 @@ int steps_mode(const surge::Comm& world, int reps, double seconds, const std::ve
           for (int k = 0; k < steps; ++k) solver.step(1e6);
           step_s.push_back(world.allreduce_max(MPI_Wtime() - t0) / (solver.steps() - before));
           pair_s.push_back(world.allreduce_max(solver.time_transforms(pairs)) / pairs);
+          ratio_s.push_back(step_s.back() / (pair_s.back() * scheme.pairs_per_step));
         }
         const double step = median(step_s), pair = median(pair_s);
         if (world.rank() == 0)
@@ -137,8 +140,7 @@ int steps_mode(const surge::Comm& world, int reps, double seconds, const std::ve
               "mode=steps dim=%d n=%d ranks=%d scheme=%s pairs_per_step=%.1f "
               "step_ms=%.4f pair_ms=%.4f transforms_ms=%.4f ratio=%.3f rejected=%ld\n",
               dim, n, world.size(), scheme.name, scheme.pairs_per_step, 1e3 * step, 1e3 * pair,
-              1e3 * pair * scheme.pairs_per_step, step / (pair * scheme.pairs_per_step),
-              solver.rejected_steps());
+              1e3 * pair * scheme.pairs_per_step, median(ratio_s), solver.rejected_steps());
         std::fflush(stdout);
       }
     }

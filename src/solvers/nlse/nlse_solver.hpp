@@ -104,7 +104,8 @@ class NlseSolver final : public Solver {
   // Steps rejected by the error control (dormand_prince; 0 for the split-step schemes).
   long rejected_steps() const;
   // Collective, for benchmarks: seconds taken by `pairs` forward + backward transforms with
-  // this solver's own plans, on a copy of the current state (the state is unchanged).
+  // this solver's own plans and work arrays, out of place as in a step, on a copy of the
+  // current state (the state is unchanged); timed in batches of back-to-back pairs.
   double time_transforms(int pairs) const;
 
   struct Impl;
