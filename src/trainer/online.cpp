@@ -189,10 +189,7 @@ std::vector<train::Sample> Loop::route(stream::Sample&& s) {
     return {};
   }
   ++received_;
-  if (last) {
-    ++finished_sims_;
-    completed_.insert(id);
-  }
+  if (last && completed_.insert(id).second) ++finished_sims_;  // a re-read one counts once
   auto [it, fresh] = last_step_.emplace(id, 0);
   cell_updates_ += static_cast<double>(s.meta.step - it->second) *
                    static_cast<double>(s.meta.grid.total_cells());
@@ -688,8 +685,15 @@ OnlineSummary Loop::run() {
     if (all_done) {
       if (reservoir)
         stop = stop || after_stream >= steps_after_stream_;
-      else
-        stop = stop || n_total == 0;
+      // Nothing more will arrive and no trainer holds a sample (a drained fifo / firo buffer,
+      // or a run resumed after its stream had ended: buffers are not in the checkpoint).
+      if (n_total == 0 && !stop) {
+        stop = true;
+        if (reservoir && s_.trainers.rank() == 0)
+          log::warn("train: the stream is over and no trainer holds a sample; stopping at step " +
+                    std::to_string(steps_) + " (" + std::to_string(after_stream) + " of " +
+                    std::to_string(steps_after_stream_) + " steps after the stream done)");
+      }
     }
     if (stop) break;
     if (n_total == 0) {

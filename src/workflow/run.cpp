@@ -28,6 +28,7 @@
 #include "stream/sender.hpp"
 #include "study/initial_condition.hpp"
 #include "study/study.hpp"
+#include "train/buffer.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/data_parallel.hpp"
 #include "trainer/optimization.hpp"
@@ -297,11 +298,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
       std::vector<SimulationSpec> specs;
       for (int i = 0; i < part->simulations(); ++i) specs.push_back(part->spec(i));
       const SimulateSummary written = simulate_to_file(world, config, specs, path, true);
-      if (world.rank() == 0) {  // counted once
-        local[0] += written.ok;
-        local[1] += written.failed;
-        local[2] += static_cast<double>(written.cell_updates);
-      }
+      if (world.rank() == 0) local[2] += static_cast<double>(written.cell_updates);  // once
       summary.phases.write += written.write_seconds;
     }
     summary.phases.simulate = MPI_Wtime() - t0;
@@ -316,6 +313,12 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
         files = std::make_shared<StudyFiles>(std::vector<std::string>{training_file},
                                              validation_files);
     });
+    // What the files record (written now or before --resume), counted once.
+    if (files && world.rank() == layout->trainer_world_rank(0))
+      for (long long id = 0; id < N + V; ++id) {
+        const StudyFiles::Entry& e = files->entry(id);
+        local[e.reader->simulations()[e.index].status == "ok" ? 0 : 1] += 1;
+      }
     log::info("run: offline phase 1 done in " + std::to_string(summary.phases.simulate) +
               " s; training on the files");
   }
@@ -414,8 +417,16 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     }
     setup.wall_origin = start;  // metrics count from the job's start (offline: phase 1 too)
     if (files) {
-      setup.source = file_source(files, layout->groups(), setup.group_index,
-                                 std::set<long long>(completed.begin(), completed.end()));
+      // Resumed offline: the simulations already read are skipped, except that a reservoir
+      // buffer (not in the checkpoint) is refilled from the whole file, which is on disk.
+      std::set<long long> skip(completed.begin(), completed.end());
+      if (!skip.empty() && train::buffer_options(training["buffer"]).policy ==
+                               train::BufferPolicy::reservoir) {
+        log::info("run: resuming: reading all " + std::to_string(N) +
+                    " training simulations again to refill the reservoir buffer");
+        skip.clear();
+      }
+      setup.source = file_source(files, layout->groups(), setup.group_index, skip);
     } else {
       setup.source = std::make_shared<trainer::StreamSource>(stream_comm, groups);
     }
@@ -449,8 +460,8 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   if (options.offline) idle_barrier(world);  // the solver ranks wait here, off the cores
   MPI_Allreduce(MPI_IN_PLACE, local, 6, MPI_DOUBLE, MPI_SUM, world.get());
   summary.simulations = N + V;
-  // Simulations finished before --resume count as done.
-  summary.ok = static_cast<int>(local[0]) + summary.resumed_simulations;
+  // Simulations finished before --resume count as done (offline: the files' record above).
+  summary.ok = static_cast<int>(local[0]) + (options.offline ? 0 : summary.resumed_simulations);
   summary.failed = static_cast<int>(local[1]);
   summary.cell_updates = static_cast<long long>(local[2]);
   summary.snapshots_sent = static_cast<long long>(local[3]);

@@ -372,6 +372,48 @@ PY
     echo "plot_evaluate.py not run: /usr/bin/python3 cannot import matplotlib"
   fi
   ;;
+offline_resume)
+  # surge run --offline interrupted by SIGUSR1 in phase 2 exits 3 and keeps its study files;
+  # resumed, it simulates nothing again, refills the reservoir buffer (not in the checkpoint)
+  # from the files and trains to max_steps, as accurate as an uninterrupted offline run
+  # (validation one-step error within a factor 3).
+  cfg=(--set study.validation.simulations=1 --set 'training.model.parameters={modes: 16, width: 32, layers: 4}'
+       --set training.max_steps=1500 --set training.batch_size=4 --set training.validate_every=100000
+       --set training.metrics_every=5 --set 'training.lr_scheduler={type: constant}')
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=ref --offline \
+    >out 2>err || { cat out err; fail "reference run failed"; }
+  "$MPIEXEC" -n "$np" "$SURGE" run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" \
+    --set output.directory=r --offline >out 2>err &
+  pid=$!
+  for _ in $(seq 2400); do
+    grep -q "^[2-9][0-9]," r.partial/metrics.csv 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -USR1 $pid 2>/dev/null || fail "the run ended before it could be interrupted"
+  wait $pid; status=$?
+  [[ $status -eq 3 ]] || { cat out err; fail "interrupted run: status $status, expected 3"; }
+  grep -q "continue with: surge run CONFIG --resume r --offline" out || { cat out; fail "no resume hint"; }
+  [[ -s r.partial/data/training.h5 && -s r.partial/data/validation.h5 ]] || fail "study files not kept"
+  sum=$(cat r.partial/data/*.h5 | md5sum)
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=r --offline \
+    --resume r >out 2>err || { cat out err; fail "resumed run failed"; }
+  [[ $(grep -c "is complete, not simulated again" out) -eq 2 ]] || { cat out; fail "simulated again"; }
+  grep -q "reading all 4 training simulations again to refill the reservoir buffer" out \
+    || { cat out; fail "no refill line"; }
+  [[ "$(cat r/data/*.h5 | md5sum)" == "$sum" ]] || fail "the study files changed"
+  /usr/bin/python3 - ref r <<'PY' || { cat ref/summary.yaml r/summary.yaml; fail "resumed run differs"; }
+import sys, yaml
+ref, res = (yaml.safe_load(open(d + "/summary.yaml")) for d in sys.argv[1:3])
+assert res["mode"] == "offline" and res["training"]["steps"] == 1500, res["training"]
+assert res["simulations"] == {"total": 5, "ok": 5, "failed": 0}, res["simulations"]
+a, b = ref["validation"]["one_step_rel_l2"], res["validation"]["one_step_rel_l2"]
+print(f"one-step error: uninterrupted {a:.4g}, interrupted and resumed {b:.4g}")
+assert a / 3 <= b <= 3 * a, (a, b)
+steps = [int(l.split(",")[0]) for l in open(sys.argv[2] + "/metrics.csv").read().split()[1:]]
+assert steps == sorted(steps), steps
+PY
+  ;;
 offline_equivalence)
   # surge run --offline: phase 1 writes the study files, phase 2 trains on them with the same
   # trainer. With a fifo buffer the offline trainer sees exactly the states the online one
