@@ -13,7 +13,7 @@
 
 #include "solvers/euler/euler_solver.hpp"
 #include "support/test_support.hpp"
-#include "verification/euler_exact_riemann.hpp"
+#include "support/euler_exact_riemann.hpp"
 
 namespace surge {
 namespace {

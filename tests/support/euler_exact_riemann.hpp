@@ -2,7 +2,7 @@
 // Exact solution of the Riemann problem of the 1D Euler equations for an ideal gas (Toro,
 // "Riemann Solvers and Numerical Methods for Fluid Dynamics", chapter 4): Newton iteration for
 // the star pressure, then sampling of the self-similar solution. Written independently of the
-// solver, as the reference of the Euler verification tests.
+// solver, as the reference of the Euler verification tests and of bench/euler_bench.cpp.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
