@@ -41,7 +41,7 @@ commands:
                        judge a trained surrogate (DIR: output.directory of `run`) against the
                        solver on CONFIG's held-out simulations (study.validation): errors per
                        step, conservation, speed-up, into DIR/evaluation (or --output)
-  plan CONFIG --nodes N --tasks-per-node M
+  plan CONFIG --nodes N --tasks-per-node M [--gpus-per-node G]
                        dry run of `run` on N nodes x M tasks (one process is enough): print the
                        layout, memory estimates per rank and node, and the data streamed; exit 2
                        if the ranks cannot be arranged (see cluster/ and docs/cluster.md)
@@ -70,6 +70,9 @@ options:
   --memory-per-node G    (plan) memory of a node in GiB: exit 2 if its arrays need more
   --calibrate            (plan) run the study's first simulation once, here, to estimate the
                          snapshot traffic per solver group and into each trainer
+  --gpus-per-node G      (plan) GPUs of a node: which trainer rank uses which GPU
+                         (training.device), and what goes on each GPU; exit 2 for
+                         training.device: cuda with 0
   --nodes N              (plan) nodes of the job
   --tasks-per-node M     (plan) MPI ranks per node
   -h, --help             print this text
@@ -91,6 +94,7 @@ struct Args {
   std::string get;                       // validate --get KEY.PATH
   bool has_get = false;
   std::int64_t memory_per_node = 0;           // plan --memory-per-node, bytes; 0: not given
+  int gpus_per_node = -1;                     // plan --gpus-per-node; -1: not given
   bool calibrate = false;                     // plan --calibrate
   bool offline = false;                       // run --offline
   std::vector<std::string> data, validation;  // train
@@ -122,6 +126,20 @@ int positive_count(const std::string& option, const std::string& value) {
   }
   if (used == 0 || used != value.size() || n < 1)
     throw surge::InputError(option + " needs a whole number >= 1, not '" + value + "'");
+  return n;
+}
+
+// The value of --gpus-per-node: a whole number >= 0.
+int gpu_count(const std::string& value) {
+  std::size_t used = 0;
+  int n = -1;
+  try {
+    n = std::stoi(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || n < 0)
+    throw surge::InputError("--gpus-per-node needs a whole number >= 0, not '" + value + "'");
   return n;
 }
 
@@ -178,6 +196,11 @@ Args parse(int argc, char** argv) {
     } else if (s == "--memory-per-node") {
       if (i + 1 >= argc) throw surge::InputError("--memory-per-node needs a size in GiB");
       a.memory_per_node = gibibytes(s, argv[++i]);
+    } else if (s == "--gpus-per-node") {
+      if (i + 1 >= argc) throw surge::InputError("--gpus-per-node needs a number of GPUs");
+      a.gpus_per_node = gpu_count(argv[++i]);
+    } else if (s.rfind("--gpus-per-node=", 0) == 0) {
+      a.gpus_per_node = gpu_count(s.substr(16));
     } else if (s == "--data" || s == "--validation") {
       // Every argument up to the next option: a shell glob (shard-*.h5) names several files.
       std::vector<std::string>& files = s == "--data" ? a.data : a.validation;
@@ -270,8 +293,9 @@ Args parse(int argc, char** argv) {
     throw surge::InputError("'plan' needs --nodes N and --tasks-per-node M");
   if (a.command != "plan" && (a.nodes != 0 || a.tasks_per_node != 0))
     throw surge::InputError("--nodes and --tasks-per-node apply to 'plan' only");
-  if (a.command != "plan" && (a.calibrate || a.memory_per_node != 0))
-    throw surge::InputError("--calibrate and --memory-per-node apply to 'plan' only");
+  if (a.command != "plan" && (a.calibrate || a.memory_per_node != 0 || a.gpus_per_node >= 0))
+    throw surge::InputError(
+        "--calibrate, --memory-per-node and --gpus-per-node apply to 'plan' only");
   return a;
 }
 
@@ -339,6 +363,7 @@ int run(const surge::Comm& world, int argc, char** argv) {
     opt.tasks_per_node = args.tasks_per_node;
     opt.memory_per_node = args.memory_per_node;
     opt.calibrate = args.calibrate;
+    opt.gpus_per_node = args.gpus_per_node;
     // Every rank computes the same plan (it is cheap); rank 0 prints it.
     surge::PlanEstimate estimate;
     surge::agree_on_input(world, [&] { estimate = surge::plan(world, config, opt); });

@@ -69,6 +69,18 @@ start() {
   # RealMemory=..": exactly what slurmd will find, so the node is never drained for it.
   node=$(slurmd -C | head -1)
   [[ "$node" == NodeName=* ]] || die "slurmd -C gave '$node'"
+  # SURGE_SLURM_GPUS=G (at most 2): the node claims G GPUs, so that jobs asking for
+  # --gpus-per-node get an allocation, to test the GPU batch scripts on a machine without
+  # GPUs. SLURM wants a character device behind each: /dev/null and /dev/zero stand in (no
+  # cgroup confines devices here, and no CUDA library could mistake them for GPUs).
+  local gpus=${SURGE_SLURM_GPUS:-0} gres_types="" gres=""
+  [[ "$gpus" =~ ^[0-9]+$ ]] || die "SURGE_SLURM_GPUS must be a whole number, not '$gpus'"
+  if ((gpus > 0)); then
+    gres_types=$'GresTypes=gpu\n'
+    gres=" Gres=gpu:$gpus"
+    ((gpus <= 2)) || die "SURGE_SLURM_GPUS: at most 2 stand-in GPUs, not $gpus"
+    printf 'Name=gpu File=%s\n' /dev/null /dev/zero | head -n "$gpus" >"$dir/gres.conf"
+  fi
   cat >"$dir/slurm.conf" <<EOF
 # Private single-node SLURM written by surge's cluster/local-slurm.sh (see there).
 ClusterName=surgelocal
@@ -113,7 +125,7 @@ KillWait=5
 MinJobAge=600
 SlurmctldTimeout=30
 SlurmdTimeout=60
-$node NodeAddr=127.0.0.1 State=UNKNOWN
+${gres_types}$node NodeAddr=127.0.0.1 State=UNKNOWN${gres}
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   echo "export SLURM_CONF=$dir/slurm.conf" >"$dir/env"

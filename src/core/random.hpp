@@ -32,6 +32,10 @@ class SplitMix64 {
  public:
   explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
 
+  // The whole state, to save and continue the stream later (checkpoints).
+  std::uint64_t state() const { return state_; }
+  void set_state(std::uint64_t state) { state_ = state; }
+
   std::uint64_t next() {
     state_ += 0x9e3779b97f4a7c15ULL;
     return mix64(state_);

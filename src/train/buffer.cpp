@@ -178,6 +178,61 @@ std::vector<SamplePtr> Buffer::serve_locked(std::size_t n) {
   return out;
 }
 
+Buffer::Saved Buffer::save() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Saved saved;
+  saved.samples.reserve(slots_.size());
+  for (const Slot& slot : slots_) saved.samples.emplace_back(slot.sample, slot.seen);
+  saved.order = order_;
+  saved.rng_state = rng_.state();
+  saved.counters = counters_;
+  saved.counters.size = slots_.size();
+  saved.retired_seen = retired_seen_;
+  return saved;
+}
+
+void Buffer::restore(Saved saved) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (counters_.received != 0 || !slots_.empty())
+    throw std::logic_error("Buffer::restore: the buffer has already received samples");
+  rng_.set_state(saved.rng_state);
+  counters_ = saved.counters;
+  retired_seen_ = std::move(saved.retired_seen);
+  auto& samples = saved.samples;
+  bool permutation = saved.order.size() == samples.size();
+  if (permutation) {
+    std::vector<char> hit(samples.size(), 0);
+    for (std::size_t i : saved.order) {
+      if (i >= samples.size() || hit[i]) {
+        permutation = false;
+        break;
+      }
+      hit[i] = 1;
+    }
+  }
+  if (samples.size() > options_.capacity) {
+    permutation = false;
+    // The newest ones stay (a smaller training.buffer.capacity than the checkpoint's).
+    std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+      return a.first->arrival < b.first->arrival;
+    });
+    const std::size_t extra = samples.size() - options_.capacity;
+    for (std::size_t i = 0; i < extra; ++i) ++retired_seen_[samples[i].second];
+    counters_.evicted += extra;
+    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(extra));
+  }
+  for (auto& [sample, seen] : samples) slots_.push_back(Slot{std::move(sample), seen});
+  if (options_.policy == BufferPolicy::reservoir) {
+    if (permutation) {
+      order_ = std::move(saved.order);
+    } else {
+      order_.resize(slots_.size());
+      for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    }
+  }
+  counters_.size = slots_.size();
+}
+
 bool Buffer::try_put(Sample&& sample) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

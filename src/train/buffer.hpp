@@ -149,6 +149,27 @@ class Buffer {
   // The present samples in storage order (arrival order for fifo). Thread-safe.
   std::vector<Entry> contents() const;
 
+  // Everything a checkpoint needs to continue this buffer: the present samples (shared, not
+  // copied) with the times each was served, in storage order, the state of the random
+  // stream, the counters and the seen counts of the samples gone.
+  struct Saved {
+    std::vector<std::pair<SamplePtr, std::uint64_t>> samples;  // sample, times served
+    // Reservoir: the permutation of sample indices its batches draw from (empty otherwise).
+    std::vector<std::size_t> order;
+    std::uint64_t rng_state = 0;
+    Counters counters;
+    std::map<std::uint64_t, std::uint64_t> retired_seen;
+  };
+  // Thread-safe; also after close() or abort().
+  Saved save() const;
+  // Puts a saved buffer back into this new one: its samples (the newest capacity() of them
+  // when it holds more; the others count as evicted), their seen counts, the random stream and
+  // the counters (counters.size is recomputed). With the same samples, order and options, the
+  // restored buffer serves and evicts exactly as the saved one would have gone on to (an order
+  // that is not a permutation of the samples' indices is replaced by the identity). Throws
+  // std::logic_error if this buffer has already received a sample.
+  void restore(Saved saved);
+
  private:
   struct Slot {
     SamplePtr sample;

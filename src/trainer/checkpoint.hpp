@@ -6,21 +6,27 @@
 //   DIR/checkpoint/step-000500/
 //       model.pt, surrogate.yaml     the surrogate at that step (save_surrogate's format)
 //       optimizer.pt                 the torch optimizer's state (e.g. Adam's moments)
-//       state.yaml                   step, the training simulations whose every snapshot the
-//                                    trainers had received, the normaliser's accumulated
+//       state.yaml                   step, the training simulations whose every pair had reached
+//                                    the trainers' buffers, the normaliser's accumulated
 //                                    moments, counters, and the run's configuration
+//       buffer-R.pt                  (training.checkpoint_buffer) trainer rank R's training
+//                                    buffer: its pairs, how often each was served, the state
+//                                    of its random draws, its counters
 //
 // Written atomically: a checkpoint is written into step-N.tmp, renamed to step-N once
 // complete, then LATEST is replaced by rename; only then are older checkpoints removed. A kill
-// at any point leaves the previous checkpoint readable. Not saved: the training buffer (the
-// pairs it held are lost; a resumed run refills it from the simulations still to run) and the
-// buffer's random draws (reseeded).
+// at any point leaves the previous checkpoint readable. Without the buffers (or when resumed
+// on another number of trainer ranks) a resumed run starts with empty buffers, which the
+// simulations still to run refill.
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "models/model.hpp"
+#include "parallel/comm.hpp"
+#include "train/buffer.hpp"
 #include "trainer/normalizer.hpp"
 #include "trainer/optimization.hpp"
 #include "trainer/surrogate.hpp"
@@ -34,13 +40,17 @@ struct CheckpointState {
   long long samples_received = 0;        // counters carried over into the metrics
   long long pairs = 0;
   YAML::Node config;                     // the resolved configuration of the run
+  int buffer_ranks = 0;                  // trainer ranks whose buffer-R.pt it holds (0: none)
 };
 
-// Writes a checkpoint of `surrogate` (model, task, normalisation), `optimizer` and `state` under
-// `run_directory`/checkpoint, atomically, and removes the older ones. Not collective (trainer
-// rank 0). Throws RuntimeError on an I/O failure, leaving the previous checkpoint in place.
-void write_checkpoint(const std::string& run_directory, const Surrogate& surrogate,
-                      Optimizer& optimizer, const CheckpointState& state);
+// Collective over `trainers`: writes a checkpoint of `surrogate` (model, task, normalisation),
+// `optimizer` and `state` (the values of trainer rank 0) under `run_directory`/checkpoint,
+// atomically, and removes the older ones; with `buffer` (given on every rank or on none) each
+// rank's training buffer too. Throws RuntimeError on every rank if a buffer cannot be written,
+// on rank 0 on another I/O failure; either way the previous checkpoint stays in place.
+void write_checkpoint(const Comm& trainers, const std::string& run_directory,
+                      const Surrogate& surrogate, Optimizer& optimizer, CheckpointState state,
+                      const train::Buffer::Saved* buffer);
 
 // A checkpoint read back and checked whole, nothing applied yet.
 struct LoadedCheckpoint {
@@ -59,6 +69,12 @@ LoadedCheckpoint read_checkpoint(const std::string& run_directory);
 // must keep (study, solver, output.every, training.task, training.model,
 // training.normalization), as "KEY: checkpoint VALUE, now VALUE", or "" if nothing.
 std::string checkpoint_mismatch(const YAML::Node& checkpoint_config, const YAML::Node& config);
+
+// Not collective: trainer rank `rank`'s buffer from the checkpoint (buffer-RANK.pt), checked
+// against the pair width (in + out channels x points). Throws InputError naming the file when
+// it is missing, unreadable or of another width.
+train::Buffer::Saved read_checkpoint_buffer(const LoadedCheckpoint& checkpoint, int rank,
+                                            std::int64_t width);
 
 // Not collective: copies the checkpoint's weights into `model` (same architecture) and its
 // optimizer state into `optimizer` (built over `model`'s parameters), and sets the schedule's

@@ -78,9 +78,9 @@ void broadcast_parameters(torch::nn::Module& m, const Comm& trainers, int root) 
               std::to_string(trainers.size()) + " trainer ranks";
   }
   for (const auto& t : tensors) {
-    if (!t.device().is_cpu() || t.is_sparse()) {
+    if (!(t.device().is_cpu() || t.device().is_cuda()) || t.is_sparse()) {
       layout.problem = 1;
-      problem = "only dense CPU tensors are supported, got a " + describe(t) + " tensor";
+      problem = "only dense CPU or CUDA tensors are supported, got a " + describe(t) + " tensor";
     }
     layout.size += static_cast<long long>(t.numel()) * static_cast<long long>(t.element_size());
   }
@@ -95,7 +95,7 @@ void broadcast_parameters(torch::nn::Module& m, const Comm& trainers, int root) 
   if (is_root) {
     std::size_t at = 0;
     for (const auto& t : tensors) {
-      const torch::Tensor c = t.detach().contiguous();
+      const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();  // staged on the host
       const std::size_t bytes = static_cast<std::size_t>(c.numel()) * c.element_size();
       if (bytes) std::memcpy(buffer.data() + at, c.data_ptr(), bytes);
       at += bytes;
@@ -130,11 +130,13 @@ void average_gradients(torch::nn::Module& m, const Comm& trainers) {
   bool all_float = true;
   for (const auto& p : params) {
     const torch::Tensor& g = p.grad();
-    const bool dense_cpu =
-        p.device().is_cpu() && (!g.defined() || (g.device().is_cpu() && !g.is_sparse()));
-    if (!dense_cpu) {
+    // CPU or CUDA; a device's gradients are staged through the host buffer below.
+    const bool dense = (p.device().is_cpu() || p.device().is_cuda()) &&
+                       (!g.defined() || (g.device() == p.device() && !g.is_sparse()));
+    if (!dense) {
       layout.problem = 1;
-      problem = "only dense CPU parameters and gradients are supported, got a " + describe(p) +
+      problem = "only dense CPU or CUDA parameters with dense gradients on the same device are "
+                "supported, got a " + describe(p) +
                 " parameter" + (g.defined() ? " with a " + describe(g) + " gradient" : "");
     } else if (p.scalar_type() != torch::kFloat && p.scalar_type() != torch::kDouble) {
       layout.problem = 1;
@@ -186,7 +188,7 @@ void average_gradients(torch::nn::Module& m, const Comm& trainers) {
     if (p.grad().defined()) {
       p.mutable_grad().copy_(mean);
     } else if (buffer[grads + static_cast<long long>(i)].item<double>() > 0) {
-      p.mutable_grad() = mean.to(p.scalar_type()).clone();
+      p.mutable_grad() = mean.to(p.device(), p.scalar_type()).clone();
     }
   }
 }

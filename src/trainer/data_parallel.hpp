@@ -7,9 +7,9 @@
 // the replicas stay identical for as long as the optimizers are deterministic and were built the
 // same way on every rank.
 //
-// Both functions are collective over `trainers` and handle CPU tensors only: a CUDA tensor is an
-// error on every rank (moving the buffers to the host, or a CUDA-aware MPI path, is the subject
-// of the GPU work). Every rank must pass a model with the same structure (the same parameters
+// Both functions are collective over `trainers` and handle CPU and CUDA tensors: the values go
+// through one flat host buffer (no CUDA-aware MPI needed; one device-to-host and one
+// host-to-device copy per tensor and step). Every rank must pass a model with the same structure (the same parameters
 // and buffers, in the same order, with the same shapes); a rank whose tensors add up to a
 // different size makes every rank throw RuntimeError instead of mixing up values.
 #include <torch/torch.h>
@@ -22,7 +22,7 @@ namespace surge::trainer {
 // other rank, in place (bit for bit, whatever their dtypes), with one MPI_Bcast of a flat byte
 // buffer. Call it once after building the model, before the optimizer sees the parameters'
 // values (optimizer state such as Adam's moments is not broadcast). Throws RuntimeError on every
-// rank if any rank holds a CUDA tensor or a layout that differs from the others'.
+// rank if any rank holds a sparse tensor or a layout that differs from the others'.
 void broadcast_parameters(torch::nn::Module& m, const Comm& trainers, int root = 0);
 
 // Collective over `trainers`: replaces the gradient of every parameter of `m` that requires a

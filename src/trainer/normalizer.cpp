@@ -115,25 +115,26 @@ double Normalizer::pairs() const {
   return merged_pairs_;
 }
 
-torch::Tensor Normalizer::channel_tensor(const std::vector<double>& v, std::int64_t dims) {
+torch::Tensor Normalizer::channel_tensor(const std::vector<double>& v, const torch::Tensor& like) {
+  const std::int64_t dims = like.dim();
   std::vector<std::int64_t> shape{1, static_cast<std::int64_t>(v.size())};
   for (std::int64_t d = 2; d < dims; ++d) shape.push_back(1);
-  return torch::tensor(v, torch::kFloat64).to(torch::kFloat32).reshape(shape);
+  return torch::tensor(v, torch::kFloat64).to(like.device(), torch::kFloat32).reshape(shape);
 }
 
 torch::Tensor Normalizer::inputs(const torch::Tensor& x) const {
   if (!enabled_) return x;
-  return (x - channel_tensor(in_mean_, x.dim())) / channel_tensor(in_std_, x.dim());
+  return (x - channel_tensor(in_mean_, x)) / channel_tensor(in_std_, x);
 }
 
 torch::Tensor Normalizer::targets(const torch::Tensor& y) const {
   if (!enabled_) return y;
-  return (y - channel_tensor(out_mean_, y.dim())) / channel_tensor(out_std_, y.dim());
+  return (y - channel_tensor(out_mean_, y)) / channel_tensor(out_std_, y);
 }
 
 torch::Tensor Normalizer::targets_back(const torch::Tensor& y) const {
   if (!enabled_) return y;
-  return y * channel_tensor(out_std_, y.dim()) + channel_tensor(out_mean_, y.dim());
+  return y * channel_tensor(out_std_, y) + channel_tensor(out_mean_, y);
 }
 
 }  // namespace surge::trainer

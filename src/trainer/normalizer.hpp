@@ -64,7 +64,8 @@ class Normalizer {
 
  private:
   void apply(const std::vector<Moments>& merged);
-  static torch::Tensor channel_tensor(const std::vector<double>& v, std::int64_t dims);
+  // v as a [1, channels, 1...] tensor broadcasting against `like`, on its device.
+  static torch::Tensor channel_tensor(const std::vector<double>& v, const torch::Tensor& like);
 
   int in_channels_, out_channels_;
   std::int64_t points_;

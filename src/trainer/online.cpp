@@ -20,6 +20,7 @@
 #include "core/log.hpp"
 #include "train/buffer.hpp"
 #include "trainer/data_parallel.hpp"
+#include "trainer/device.hpp"
 #include "trainer/normalizer.hpp"
 #include "trainer/optimization.hpp"
 #include "trainer/surrogate.hpp"
@@ -60,7 +61,9 @@ class Loop {
   void pump();
   void receive_loop();
   bool stream_finished() const;
-  std::vector<train::Sample> route(stream::Sample&& s);
+  // The pairs a state makes; `finished` is set to the training simulation it ends, else -1.
+  std::vector<train::Sample> route(stream::Sample&& s, long long& finished);
+  void buffered(long long id);
   int settled() const;
   void step(const std::vector<train::SamplePtr>& batch, double n_total);
   ValidationFigures validate(long long step);
@@ -69,6 +72,7 @@ class Loop {
   std::vector<std::vector<float>> rollout(const HeldOut& h);
   void write_example();
   void checkpoint();
+  void restore_buffer();
   Surrogate surrogate() const;
 
   const OnlineSetup& s_;
@@ -79,6 +83,7 @@ class Loop {
   PairBuilder builder_;
   Normalizer normalizer_;
   std::unique_ptr<Optimizer> optimizer_;
+  torch::Device device_{torch::kCPU};  // training.device on this rank
   Loss loss_kind_;
   std::shared_ptr<models::Model> model_;
   // Receiving: a thread of its own when MPI allows it (MPI_THREAD_MULTIPLE), so that the
@@ -92,13 +97,18 @@ class Loop {
   // Guards what the receiving thread and the training loop share: held_, last_item_,
   // last_step_, the counters below and the normaliser's accumulators.
   mutable std::mutex mutex_;
-  std::deque<train::Sample> pending_;  // polling mode: pairs waiting for room in the buffer
+  // Polling mode: pairs waiting for room in the buffer, each with the training simulation
+  // whose last pair it is (-1 for the others).
+  std::deque<std::pair<train::Sample, long long>> pending_;
   std::map<long long, HeldOut> held_;
   std::set<int> my_groups_;                   // job-wide indices of the groups feeding this rank
   std::map<int, long long> last_item_;        // job-wide group -> highest work item seen
   std::map<long long, long long> last_step_;  // training simulation -> last solver step seen
   std::set<long long> completed_;  // training simulations whose final state arrived
-
+  // Training simulations whose every pair went into the buffer (what a checkpoint counts as
+  // done: a resumed run restores the buffer, or refills it, and does not run them again).
+  std::set<long long> buffered_;
+  bool checkpoint_buffer_ = true;  // training.checkpoint_buffer
   int batch_size_;
   long long max_steps_, steps_after_stream_;
   long long validate_every_, metrics_every_, checkpoint_every_;
@@ -139,6 +149,24 @@ Loop::Loop(const OnlineSetup& s)
       checkpoint_every_(s.training["checkpoint_every"].as<long long>()),
       rollout_steps_(s.training["rollout_steps"].as<int>()) {
   for (int g : s.group_index) my_groups_.insert(g);
+  checkpoint_buffer_ = s.training["checkpoint_buffer"].as<bool>();
+  {
+    const std::string setting = s.training["device"].as<std::string>();
+    const Comm node = s.trainers.split_shared();  // the trainer ranks of this node
+    device_ = trainer_device(setting, node.rank());
+    model_->to(device_);  // before the optimiser sees the parameters
+    std::vector<int> on(static_cast<std::size_t>(s.trainers.size()), -2);
+    int mine = device_.is_cuda() ? device_.index() : -1;
+    MPI_Gather(&mine, 1, MPI_INT, on.data(), 1, MPI_INT, 0, s.trainers.get());
+    if (s.trainers.rank() == 0 && setting != "cpu") {
+      std::ostringstream o;
+      o << "train: training.device " << setting << ":";
+      for (std::size_t r = 0; r < on.size(); ++r)
+        o << " trainer " << r << (on[r] < 0 ? " cpu" : " cuda:" + std::to_string(on[r]))
+          << (r + 1 < on.size() ? "," : "");
+      log::info(o.str());
+    }
+  }
   optimizer_ = std::make_unique<Optimizer>(s.training["optimizer"], s.training["lr_scheduler"],
                                            model_->parameters(), max_steps_);
   const bool root = s.trainers.rank() == 0;
@@ -154,8 +182,10 @@ Loop::Loop(const OnlineSetup& s)
       received_ = s.resume->state.samples_received;
       pairs_ = s.resume->state.pairs;
       completed_.insert(s.resume->state.completed.begin(), s.resume->state.completed.end());
+      buffered_ = completed_;
       finished_sims_ = static_cast<long long>(completed_.size());
     }
+    restore_buffer();
   }
   if (root) {
     const std::string path = (std::filesystem::path(s.directory) / "metrics.csv").string();
@@ -171,7 +201,8 @@ Loop::Loop(const OnlineSetup& s)
   }
 }
 
-std::vector<train::Sample> Loop::route(stream::Sample&& s) {
+std::vector<train::Sample> Loop::route(stream::Sample&& s, long long& finished) {
+  finished = -1;
   std::lock_guard<std::mutex> lock(mutex_);
   const long long id = s.meta.simulation;
   const long long item = id >= s_.simulations ? id - s_.simulations : id + s_.validation;
@@ -190,6 +221,7 @@ std::vector<train::Sample> Loop::route(stream::Sample&& s) {
   }
   ++received_;
   if (last && completed_.insert(id).second) ++finished_sims_;  // a re-read one counts once
+  if (last) finished = id;
   auto [it, fresh] = last_step_.emplace(id, 0);
   cell_updates_ += static_cast<double>(s.meta.step - it->second) *
                    static_cast<double>(s.meta.grid.total_cells());
@@ -223,12 +255,16 @@ void Loop::receive_loop() {
         continue;
       }
       for (stream::Sample& sample : samples) {
-        for (train::Sample& p : route(std::move(sample)))
+        long long finished = -1;
+        bool all_in = true;
+        for (train::Sample& p : route(std::move(sample), finished))
           // Waits while fifo / firo are full: the stream then backs up to the solvers.
           if (!buffer_.put(std::move(p))) {
             std::lock_guard<std::mutex> lock(mutex_);
             ++discarded_;  // training has stopped
+            all_in = false;
           }
+        if (finished >= 0 && all_in) buffered(finished);
         source_->recycle(std::move(sample.values));
       }
     }
@@ -243,18 +279,33 @@ bool Loop::stream_finished() const {
   return threaded_ ? stream_done_.load() : source_->done() && pending_.empty();
 }
 
+void Loop::buffered(long long id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  buffered_.insert(id);
+}
+
 void Loop::pump() {
-  while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
+  const auto drain = [this] {
+    while (!pending_.empty() && buffer_.try_put(std::move(pending_.front().first))) {
+      if (pending_.front().second >= 0) buffered(pending_.front().second);
+      pending_.pop_front();
+    }
+  };
+  drain();
   // A full buffer holds the stream back: nothing is received until it has room, so the sends
   // of the solver ranks stay pending and (backpressure: block) the solvers wait.
   if (pending_.empty()) {
     for (stream::Sample& sample : source_->poll()) {
-      for (train::Sample& p : route(std::move(sample))) pending_.push_back(std::move(p));
+      long long finished = -1;
+      std::vector<train::Sample> pairs = route(std::move(sample), finished);
+      if (pairs.empty() && finished >= 0) buffered(finished);
+      for (std::size_t i = 0; i < pairs.size(); ++i)
+        pending_.emplace_back(std::move(pairs[i]), i + 1 == pairs.size() ? finished : -1);
       source_->recycle(std::move(sample.values));
     }
     dropped_ = source_->dropped();
     if (source_->interrupted()) peer_interrupted_ = true;
-    while (!pending_.empty() && buffer_.try_put(std::move(pending_.front()))) pending_.pop_front();
+    drain();
   }
   if (source_->done() && pending_.empty() && !buffer_.closed()) buffer_.close();
 }
@@ -275,7 +326,10 @@ int Loop::settled() const {
 }
 
 torch::Tensor Loop::predict(const torch::Tensor& inputs, const torch::Tensor& last_frames) {
-  torch::Tensor y = normalizer_.targets_back(model_->forward(normalizer_.inputs(inputs)));
+  // The model runs on the training device; the prediction comes back to the host.
+  torch::Tensor y =
+      normalizer_.targets_back(model_->forward(normalizer_.inputs(inputs.to(device_))))
+          .to(torch::kCPU);
   const bool delta =
       layout_.options.kind != TaskKind::ParametersToField && layout_.options.predict_delta;
   return delta ? y + last_frames : y;
@@ -431,6 +485,7 @@ void Loop::step(const std::vector<train::SamplePtr>& batch, double n_total) {
       xs.push_back(g);
       ys.push_back(g);
     }
+    data = data.to(device_);
     torch::Tensor x = data.narrow(1, 0, in).reshape(xs);
     torch::Tensor y = data.narrow(1, in, width - in).reshape(ys);
     torch::Tensor loss =
@@ -586,10 +641,15 @@ void Loop::checkpoint() {
     // The receiving thread adds to these while training runs.
     std::lock_guard<std::mutex> lock(mutex_);
     state.moments = normalizer_.merged(s_.trainers);
-    mine.assign(completed_.begin(), completed_.end());
+    mine.assign(buffered_.begin(), buffered_.end());
     counters[0] = static_cast<double>(received_);
     counters[1] = static_cast<double>(pairs_);
   }
+  // After the list of simulations done: every pair of those is in this copy of the buffer
+  // (or was served before); pairs of later ones that it holds are dropped on resume, as their
+  // simulations run again.
+  std::optional<train::Buffer::Saved> saved;
+  if (checkpoint_buffer_) saved = buffer_.save();
   MPI_Allreduce(MPI_IN_PLACE, counters, 2, MPI_DOUBLE, MPI_SUM, s_.trainers.get());
   state.samples_received = static_cast<long long>(counters[0]);
   state.pairs = static_cast<long long>(counters[1]);
@@ -610,9 +670,56 @@ void Loop::checkpoint() {
     std::set<long long> ids(all.begin(), all.begin() + total);
     state.completed.assign(ids.begin(), ids.end());
     state.config = s_.config;
-    write_checkpoint(s_.directory, surrogate(), *optimizer_, state);
   }
+  write_checkpoint(s_.trainers, s_.directory, surrogate(), *optimizer_, state,
+                   saved ? &*saved : nullptr);
   checkpoint_step_ = steps_;
+}
+
+void Loop::restore_buffer() {
+  // Every trainer rank takes the same branch: resume_buffer is read on all of them or none.
+  const bool root = s_.trainers.rank() == 0;
+  const LoadedCheckpoint& c = *s_.resume;
+  if (!s_.resume_buffer) {
+    if (root && c.state.buffer_ranks > 0)
+      log::warn("train: resuming with empty training buffers: the checkpoint holds the buffers "
+                "of " + std::to_string(c.state.buffer_ranks) + " trainer rank(s), this run " +
+                (checkpoint_buffer_ ? "has " + std::to_string(s_.trainers.size())
+                                    : std::string("has training.checkpoint_buffer: false")));
+    return;
+  }
+  // Pairs of simulations not done at the checkpoint go: those simulations run again.
+  train::Buffer::Saved saved = *s_.resume_buffer;
+  const std::set<long long> done(c.state.completed.begin(), c.state.completed.end());
+  std::vector<std::pair<train::SamplePtr, std::uint64_t>> kept;
+  std::vector<long long> index(saved.samples.size(), -1);  // old index -> new, -1: dropped
+  long long dropped = 0;
+  for (std::size_t i = 0; i < saved.samples.size(); ++i) {
+    auto& entry = saved.samples[i];
+    if (done.count(entry.first->simulation)) {
+      index[i] = static_cast<long long>(kept.size());
+      kept.push_back(std::move(entry));
+    } else {
+      ++saved.retired_seen[entry.second];
+      ++saved.counters.evicted;
+      ++dropped;
+    }
+  }
+  saved.samples = std::move(kept);
+  std::vector<std::size_t> order;  // the reservoir's permutation, of the samples kept
+  for (std::size_t i : saved.order)
+    if (i < index.size() && index[i] >= 0) order.push_back(static_cast<std::size_t>(index[i]));
+  saved.order = std::move(order);
+  buffer_.restore(std::move(saved));
+  const std::vector<double> t = allreduce(
+      s_.trainers, {static_cast<double>(buffer_.size()), static_cast<double>(dropped)}, MPI_SUM);
+  if (root)
+    log::info("train: resuming with the checkpoint's training buffers: " +
+              std::to_string(static_cast<long long>(t[0])) + " pair(s) on " +
+              std::to_string(s_.trainers.size()) + " trainer rank(s)" +
+              (t[1] > 0 ? " (" + std::to_string(static_cast<long long>(t[1])) +
+                              " of simulations to run again left out)"
+                        : std::string()));
 }
 
 OnlineSummary Loop::run() {
@@ -686,7 +793,7 @@ OnlineSummary Loop::run() {
       if (reservoir)
         stop = stop || after_stream >= steps_after_stream_;
       // Nothing more will arrive and no trainer holds a sample (a drained fifo / firo buffer,
-      // or a run resumed after its stream had ended: buffers are not in the checkpoint).
+      // or a run resumed after its stream had ended without its checkpoint's buffers).
       if (n_total == 0 && !stop) {
         stop = true;
         if (reservoir && s_.trainers.rank() == 0)
@@ -743,8 +850,10 @@ OnlineSummary Loop::run() {
     discarded_ += static_cast<long long>(pending_.size());
     pending_.clear();
     while (!source_->done())
-      if (auto sample = source_->next())
-        discarded_ += static_cast<long long>(route(std::move(*sample)).size());
+      if (auto sample = source_->next()) {
+        long long finished = -1;  // its pairs are discarded: not buffered
+        discarded_ += static_cast<long long>(route(std::move(*sample), finished).size());
+      }
   }
   if (summary.interrupted) {
     checkpoint();

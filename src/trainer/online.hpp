@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct OnlineSetup {
   // interrupted run up to its step (rank 0 writes them first). Null: a fresh run.
   const LoadedCheckpoint* resume = nullptr;
   std::vector<std::string> metrics_rows;
+  // Resuming with the checkpoint's buffers (training.checkpoint_buffer, written by as many
+  // trainer ranks as this run has): this rank's, read back; empty otherwise.
+  std::optional<train::Buffer::Saved> resume_buffer;
   // MPI_Wtime() that metrics.csv's wall_s counts from (0: the start of training), so that an
   // offline run's rows include the time spent simulating first.
   double wall_origin = 0;

@@ -57,9 +57,9 @@ void save_surrogate(const std::string& directory, const Surrogate& s, const YAML
   namespace fs = std::filesystem;
   c10::Dict<std::string, at::Tensor> weights;
   for (const auto& p : s.model->named_parameters(/*recurse=*/true))
-    weights.insert(p.key(), p.value().detach().clone());
+    weights.insert(p.key(), p.value().detach().to(torch::kCPU).clone());  // loads anywhere
   for (const auto& b : s.model->named_buffers(/*recurse=*/true))
-    weights.insert(b.key(), b.value().detach().clone());
+    weights.insert(b.key(), b.value().detach().to(torch::kCPU).clone());
   const std::vector<char> bytes = torch::pickle_save(weights);
   const fs::path model_file = fs::path(directory) / "model.pt";
   {
@@ -107,6 +107,21 @@ void save_surrogate(const std::string& directory, const Surrogate& s, const YAML
          "state dict).\n# Inputs and targets are normalised per channel: (x - mean) / std.\n"
       << config::emit(y) << "\n";
   if (!out) throw RuntimeError("cannot write " + meta.string());
+}
+
+c10::impl::GenericDict read_pickled_dict(const std::string& file, const std::string& what) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file + ": cannot be read");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(bytes);
+  } catch (const std::exception& e) {
+    throw InputError(file + ": not " + what + " written by surge (" +
+                     std::string(e.what()).substr(0, 200) + ")");
+  }
+  if (!value.isGenericDict()) throw InputError(file + ": not a dict of tensors");
+  return value.toGenericDict();
 }
 
 Surrogate load_surrogate(const std::string& directory) {
@@ -168,17 +183,7 @@ Surrogate load_surrogate(const std::string& directory) {
     throw InputError(meta + ": normalization: one value per channel expected");
   s.normalizer->set(in_mean, in_std, out_mean, out_std);
 
-  std::ifstream in(weights_file, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  c10::IValue value;
-  try {
-    value = torch::pickle_load(bytes);
-  } catch (const std::exception& e) {
-    throw InputError(weights_file + ": not a weights file written by surge (" +
-                     std::string(e.what()).substr(0, 200) + ")");
-  }
-  if (!value.isGenericDict()) throw InputError(weights_file + ": not a dict of tensors");
-  const auto dict = value.toGenericDict();
+  const auto dict = read_pickled_dict(weights_file, "a weights file");
   torch::NoGradGuard no_grad;
   auto assign = [&](const std::string& name, torch::Tensor& target) {
     auto it = dict.find(name);

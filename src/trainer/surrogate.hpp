@@ -40,4 +40,9 @@ void save_surrogate(const std::string& directory, const Surrogate& s, const YAML
 // wrong (missing, unreadable, a tensor missing or of the wrong shape). Not collective.
 Surrogate load_surrogate(const std::string& directory);
 
+// The dict pickled in `file` (torch::pickle_save of a dict of tensors; torch.save of one in
+// Python). Not collective. Throws InputError naming `file` when it cannot be read or holds
+// something else, saying it is not `what` written by surge (e.g. "a weights file").
+c10::impl::GenericDict read_pickled_dict(const std::string& file, const std::string& what);
+
 }  // namespace surge::trainer

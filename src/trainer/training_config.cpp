@@ -45,6 +45,12 @@ config::Schema training_schema() {
                     .min(0)
                     .defaults("0"));
   s.add("threads", Schema::integer("Torch intra-op threads per trainer rank").min(1).defaults("1"));
+  s.add("device",
+        Schema::choice({"auto", "cpu", "cuda"},
+                       "where each trainer rank trains: cpu; cuda (node-local trainer rank k "
+                       "uses GPU k mod the GPUs it sees; exit 2 if it sees none, e.g. with a "
+                       "CPU-only LibTorch); auto: cuda where a GPU is visible, else cpu")
+            .defaults("auto"));
   s.add("validate_every",
         Schema::integer("optimizer steps between two validations on the held-out simulations "
                         "(study.validation); validation also runs before the first step and "
@@ -65,6 +71,13 @@ config::Schema training_schema() {
                         "interrupted by SIGUSR1 or SIGTERM")
             .min(0)
             .defaults("0"));
+  s.add("checkpoint_buffer",
+        Schema::boolean("checkpoints hold each trainer's training buffer too (its pairs, what "
+                        "was served, its random draws; about buffer.capacity pairs per trainer "
+                        "rank), so that a resumed run trains on what the interrupted one held; "
+                        "false: a resumed run starts with empty buffers, refilled by the "
+                        "simulations still to run")
+            .defaults("true"));
   return s;
 }
 

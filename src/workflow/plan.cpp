@@ -82,6 +82,12 @@ PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions
   e.cells_per_solver_rank = (e.cells + rps - 1) / rps;
 
   const YAML::Node training = config["training"];
+  e.device = training["device"].as<std::string>();
+  e.checkpoint_buffer = training["checkpoint_buffer"].as<bool>();
+  if (options.gpus_per_node == 0 && e.device == "cuda")
+    throw InputError(
+        "--gpus-per-node 0: training.device is cuda, which needs at least one GPU on every node "
+        "(give the job GPUs, or set training.device: auto or cpu)");
   const trainer::TaskLayout task = trainer::task_layout(trainer::task_options(training["task"]),
                                                         fields, study.parameter_names(), grid);
   e.in_channels = task.in_channels();
@@ -212,6 +218,42 @@ std::string describe(const PlanEstimate& e, const PlanOptions& options) {
     << kSolverCopies << " copies = " << bytes(e.solver_state_bytes) << "\n";
   o << "  snapshots held for sending: " << bytes(e.stream_queue_bytes) << "\n";
   o << "  total: " << bytes(e.solver_rank_bytes()) << "\n";
+  if (options.gpus_per_node >= 0) {
+    const int g = options.gpus_per_node;
+    const bool on_gpus = g > 0 && (e.device == "cuda" || e.device == "auto");
+    o << "GPUs: " << g << " per node, training.device " << e.device;
+    if (!on_gpus) {
+      o << ": the trainers train on the CPU" << (g > 0 ? "; the GPUs stay idle\n" : "\n");
+    } else {
+      // What trainer_device() does: node-local trainer rank k on GPU k mod g.
+      o << ": node-local trainer rank k on GPU k mod " << g << " (";
+      for (int k = 0; k < tpn && k < 8; ++k)
+        o << (k ? ", " : "") << "trainer " << k << " -> cuda:" << k % g;
+      o << (tpn > 8 ? ", ...)\n" : ")\n");
+      o << "  on each trainer's GPU: model, gradients and optimizer state, one batch = "
+        << bytes(e.model_bytes + e.batch_bytes)
+        << " (activations not counted); the buffer stays in host memory\n";
+      if (tpn > g)
+        o << "note: " << tpn << " trainer ranks per node share " << g
+          << " GPU(s); for one trainer rank per GPU set layout.trainer_ranks_per_node: " << g
+          << "\n";
+      else if (tpn < g)
+        o << "note: " << g - tpn << " of the " << g << " GPU(s) per node stay idle; for one "
+          << "trainer rank per GPU set layout.trainer_ranks_per_node: " << g << "\n";
+      o << "  (with the launcher's --gpus-per-node=" << g
+        << "; cluster/run_gpu.sbatch sets both)\n";
+    }
+  }
+  {
+    // A checkpoint: weights and optimizer state (float32), and each trainer's buffer.
+    const std::int64_t model = e.model_parameters * 4 * (1 + e.optimizer_states);
+    const std::int64_t buffers = e.checkpoint_buffer ? e.layout.trainers * e.buffer_bytes : 0;
+    o << "checkpoint on disk: " << bytes(model + buffers) << " (weights and optimizer state"
+      << (e.checkpoint_buffer ? ", and the " + std::to_string(e.layout.trainers) +
+                                    " trainer buffers"
+                              : std::string("; training.checkpoint_buffer: false"))
+      << ")\n";
+  }
   o << "node: " << bytes(e.node_bytes())
     << " of arrays (add ~100-300 MiB per rank for MPI, PETSc and LibTorch)";
   if (options.memory_per_node > 0)

@@ -20,6 +20,8 @@ struct PlanOptions {
   std::int64_t memory_per_node = 0;
   // Run the study's first simulation once on one rank, to estimate the snapshot traffic.
   bool calibrate = false;
+  // GPUs of one node (-1: not given): how training.device maps the trainer ranks onto them.
+  int gpus_per_node = -1;
 };
 
 // Bytes of one rank of each role. Estimates: they count the large arrays, not the allocator's
@@ -39,6 +41,8 @@ struct PlanEstimate {
   int optimizer_states = 0;             // per parameter: 2 for adam/adamw, 1 for sgd+momentum
   std::int64_t model_bytes = 0;         // weights, gradients and optimizer state, float32
   std::int64_t batch_bytes = 0;         // one batch of pairs
+  std::string device = "auto";          // training.device
+  bool checkpoint_buffer = true;        // training.checkpoint_buffer
   std::int64_t solver_state_bytes = 0;  // fields x local cells x 8 x kSolverCopies
   std::int64_t stream_queue_bytes = 0;  // snapshots a solver rank may hold unsent
   long long frames = 0;                 // snapshots per simulation
@@ -68,8 +72,8 @@ inline constexpr int kSolverCopies = 6;
 // Not collective beyond creating one solver per rank on a communicator of its own (to learn the
 // solver's fields and final time). Throws InputError when the layout cannot work for
 // `surge run`: a node whose ranks do not split into trainers and whole solver groups, no
-// trainer, no solver group, or (with options.memory_per_node) arrays larger than a node's
-// memory.
+// trainer, no solver group, (with options.memory_per_node) arrays larger than a node's
+// memory, or (with options.gpus_per_node 0) training.device: cuda.
 PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions& options);
 
 // The report `surge plan` prints.

@@ -31,6 +31,7 @@
 #include "train/buffer.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/data_parallel.hpp"
+#include "trainer/device.hpp"
 #include "trainer/optimization.hpp"
 #include "trainer/task.hpp"
 #include "workflow/output_directory.hpp"
@@ -109,6 +110,9 @@ std::shared_ptr<models::Model> build_model(const YAML::Node& training,
                                            const std::vector<std::string>& parameters,
                                            const Grid& grid) {
   torch::set_num_threads(training["threads"].as<int>());
+  if (const std::string what = trainer::device_problem(training["device"].as<std::string>());
+      !what.empty())
+    throw InputError("training.device: " + what);
   const trainer::TaskLayout task =
       trainer::task_layout(trainer::task_options(training["task"]), fields, parameters, grid);
   models::ModelShape shape;
@@ -218,6 +222,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
   // Resuming: the checkpoint is read whole and checked before any work, by the trainers (who
   // restore it) and rank 0 (who tells the solvers which simulations are done).
   std::optional<trainer::LoadedCheckpoint> checkpoint;
+  std::optional<train::Buffer::Saved> resume_buffer;  // this trainer rank's, from the checkpoint
   std::vector<long long> completed;
   std::vector<std::string> metrics_rows;
   std::string resume_dir;
@@ -237,6 +242,14 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
         trainer::Optimizer stand_in(training["optimizer"], training["lr_scheduler"],
                                     model->parameters(), training["max_steps"].as<long long>());
         trainer::restore_training(*checkpoint, *model, stand_in);
+        // The training buffers, where the checkpoint holds one per trainer rank of this run.
+        if (training["checkpoint_buffer"].as<bool>() &&
+            checkpoint->state.buffer_ranks == layout->trainers_comm().size()) {
+          const trainer::TaskLayout& task = checkpoint->surrogate.layout;
+          resume_buffer = trainer::read_checkpoint_buffer(
+              *checkpoint, layout->trainers_comm().rank(),
+              static_cast<std::int64_t>(task.in_channels() + task.out_channels()) * task.points);
+        }
       }
       if (trainer_root) metrics_rows = metrics_rows_until(resume_dir, checkpoint->state.step);
     });
@@ -418,10 +431,10 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     setup.wall_origin = start;  // metrics count from the job's start (offline: phase 1 too)
     if (files) {
       // Resumed offline: the simulations already read are skipped, except that a reservoir
-      // buffer (not in the checkpoint) is refilled from the whole file, which is on disk.
+      // buffer the checkpoint does not hold is refilled from the whole file, which is on disk.
       std::set<long long> skip(completed.begin(), completed.end());
-      if (!skip.empty() && train::buffer_options(training["buffer"]).policy ==
-                               train::BufferPolicy::reservoir) {
+      if (!skip.empty() && !resume_buffer &&
+          train::buffer_options(training["buffer"]).policy == train::BufferPolicy::reservoir) {
         log::info("run: resuming: reading all " + std::to_string(N) +
                     " training simulations again to refill the reservoir buffer");
         skip.clear();
@@ -444,6 +457,7 @@ RunSummary run(const Comm& world, const YAML::Node& config, const RunOptions& op
     setup.progress_interval = config["progress"]["interval"].as<double>();
     setup.config = config;
     if (checkpoint) setup.resume = &*checkpoint;
+    setup.resume_buffer = std::move(resume_buffer);
     setup.metrics_rows = metrics_rows;
     try {
       trained = trainer::train_online(setup);

@@ -13,6 +13,26 @@ run() { "$MPIEXEC" -n "$np" "$SURGE" "$@"; }
 small=(--set study.simulations=4 --set solver.parameters.cells=[64] --set solver.parameters.t_end=0.2
        --set output.every=0.05 --set progress.interval=0)
 
+# interrupt_at PATTERN SURGE-ARGS...: runs surge on np ranks in the background (mpirun itself,
+# not a subshell, so that SIGUSR1 reaches mpirun, which forwards it to every rank), sends it
+# SIGUSR1 once r.partial/metrics.csv has a row matching PATTERN (waiting up to 2 minutes on a
+# loaded machine), and expects exit status 3 (interrupted with a checkpoint).
+interrupt_at() {
+  local pattern=$1
+  shift
+  "$MPIEXEC" -n "$np" "$SURGE" "$@" >out 2>err &
+  local pid=$!
+  for _ in $(seq 2400); do
+    grep -q "$pattern" r.partial/metrics.csv 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -USR1 $pid 2>/dev/null || fail "the run ended before it could be interrupted"
+  wait $pid
+  local status=$?
+  [[ $status -eq 3 ]] || { cat out err; fail "interrupted run: status $status, expected 3"; }
+}
+
 case $case_name in
 help)
   "$SURGE" --help | grep -q "usage: surge COMMAND" || fail "--help"
@@ -207,11 +227,11 @@ PY
   [[ "$(md5sum r/model.pt)" != "$sum" ]] || fail "--overwrite did not replace"
   ;;
 run_resume)
-  # A run interrupted by SIGUSR1 part-way through its stream writes a checkpoint and exits 3;
-  # resumed, it finishes the study without rerunning what was done and ends as accurate as an
-  # uninterrupted run (validation one-step error within a factor 3: the pairs the buffer held
-  # at the interruption are lost, and timing decides which pairs a step sees). A damaged checkpoint or
-  # one of another study gives exit 2 and leaves the checkpoint as it was.
+  # A run interrupted by SIGUSR1 part-way through its stream writes a checkpoint (with the
+  # trainers' buffers) and exits 3; resumed, it finishes the study without rerunning what was
+  # done and ends as accurate as an uninterrupted run (validation one-step error within a
+  # factor 3: timing decides which pairs a step sees). A damaged checkpoint or one of another
+  # study gives exit 2 and leaves the checkpoint as it was.
   # fifo with a small buffer and `block`: the trainer paces the solvers, so the stream is
   # still running when the signal comes.
   train=(--set study.simulations=40 --set study.validation.simulations=2 --set output.every=0.01
@@ -222,25 +242,15 @@ run_resume)
          --set 'training.lr_scheduler={type: constant}')
   run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=ref \
     >out 2>err || { cat out err; fail "reference run failed"; }
-  # mpirun itself in the background (not the run function's subshell), so that the signal
-  # reaches mpirun, which forwards SIGUSR1 to every rank.
-  "$MPIEXEC" -n "$np" "$SURGE" run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" \
-    --set output.directory=r >out 2>err &
-  pid=$!
-  for _ in $(seq 2400); do  # up to 2 minutes on a loaded machine
-    grep -q "^[2-9][0-9]," r.partial/metrics.csv 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -USR1 $pid 2>/dev/null || fail "the run ended before it could be interrupted"
-  wait $pid; status=$?
-  [[ $status -eq 3 ]] || { cat out err; fail "interrupted run: status $status, expected 3"; }
+  interrupt_at "^[2-9][0-9]," run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" \
+    --set output.directory=r
   grep -q "interrupted" out || { cat out; fail "no interruption message"; }
   [[ -s r.partial/checkpoint/LATEST && ! -e r ]] || fail "no checkpoint, or r published"
   ckpt=r.partial/checkpoint/$(cat r.partial/checkpoint/LATEST)
-  for f in model.pt surrogate.yaml optimizer.pt state.yaml; do
+  for f in model.pt surrogate.yaml optimizer.pt state.yaml buffer-0.pt; do
     [[ -s $ckpt/$f ]] || fail "$ckpt/$f missing"
   done
+  grep -q "^buffer_ranks: 1$" $ckpt/state.yaml || { cat $ckpt/state.yaml; fail "buffer_ranks"; }
   done_before=$(grep -o "completed_simulations: \[[0-9, ]*\]" $ckpt/state.yaml | grep -o "[0-9]\+" | wc -l)
   (( done_before > 0 && done_before < 40 )) || { cat $ckpt/state.yaml; fail "checkpoint: $done_before simulations done"; }
   sum=$(cat $ckpt/* | md5sum)
@@ -255,12 +265,25 @@ run_resume)
     --resume r >out 2>err; status=$?
   [[ $status -eq 2 ]] && grep -q "model.pt" err || { cat err; fail "damaged checkpoint: status $status"; }
   cp saved.pt $ckpt/model.pt
+  mv $ckpt/buffer-0.pt saved.pt
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=r \
+    --resume r >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "buffer-0.pt: no such file" err \
+    || { cat err; fail "missing buffer file: status $status"; }
+  head -c 100 saved.pt > $ckpt/buffer-0.pt
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=r \
+    --resume r >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "buffer-0.pt: not a training buffer written by surge" err \
+    || { cat err; fail "damaged buffer file: status $status"; }
+  mv saved.pt $ckpt/buffer-0.pt
   [[ "$(cat $ckpt/* | md5sum)" == "$sum" ]] || fail "the checkpoint was touched"
   # Resumed: every simulation done, training from the checkpoint's step on.
   run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" --set output.directory=r \
     --resume r >out 2>err || { cat out err; fail "resumed run failed"; }
   grep -q "resuming from .*: step [0-9]*, $done_before of 40 training simulations done" out \
     || { cat out; fail "no resume line"; }
+  grep -q "train: resuming with the checkpoint's training buffers: [0-9]* pair(s) on 1 trainer rank(s)" out \
+    || { cat out; fail "no buffer restored"; }
   grep -q "simulations: {total: 42, ok: 42, failed: 0}" r/summary.yaml \
     || { cat r/summary.yaml; fail "resumed run did not finish the study"; }
   /usr/bin/python3 - ref r <<'PY' || { cat ref/summary.yaml r/summary.yaml; fail "resumed run not as accurate as the reference"; }
@@ -272,6 +295,54 @@ assert a / 3 <= b <= 3 * a, (a, b)
 steps = [int(l.split(",")[0]) for l in open(sys.argv[2] + "/metrics.csv").read().split()[1:]]
 assert steps == sorted(steps), steps  # the rows continue where the checkpoint stopped
 PY
+  ;;
+resume_after_stream)
+  # Reservoir training goes on after the stream has ended (max_steps far beyond it). Interrupted
+  # then, the checkpoint holds what the trainer's buffer held (pairs, times served, random
+  # state), so the resumed run trains on to max_steps. With training.checkpoint_buffer: false
+  # the resumed run has no pair left to train on and stops at once, saying so.
+  train=(--set study.validation.simulations=1 --set 'training.model.parameters={modes: 8, width: 16, layers: 2}'
+         --set training.buffer.policy=reservoir --set training.buffer.capacity=64
+         --set training.buffer.watermark=8 --set training.batch_size=4 --set training.max_steps=1500
+         --set training.steps_after_stream=100000 --set training.validate_every=100000
+         --set training.metrics_every=10 --set 'training.lr_scheduler={type: constant}')
+  for keep in true false; do
+    rm -rf r r.partial
+    interrupt_at "^[3-9][0-9][0-9]," run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" \
+      --set training.checkpoint_buffer=$keep --set output.directory=r
+    ckpt=r.partial/checkpoint/$(cat r.partial/checkpoint/LATEST)
+    grep -q "completed_simulations: \[0, 1, 2, 3\]" $ckpt/state.yaml \
+      || { cat $ckpt/state.yaml; fail "the stream was not over at the interruption"; }
+    if [[ $keep == true ]]; then
+      # The buffer file: pairs of the 4 simulations, 2 in + 1 out channels of 64 points.
+      pairs=$(/usr/bin/python3 - $ckpt/buffer-0.pt <<'PY'
+import sys, torch
+b = torch.load(sys.argv[1])
+n = b["data"].shape[0]
+assert n > 0 and b["data"].shape == (n, 3 * 64), b["data"].shape
+assert set(b["meta"][:, 0].tolist()) <= {0, 1, 2, 3}
+assert int(b["state"][1]) >= n  # received
+assert sorted(b["order"].tolist()) == list(range(n))  # the reservoir's permutation
+print(n)
+PY
+) || fail "buffer-0.pt"
+    else
+      [[ ! -e $ckpt/buffer-0.pt ]] || fail "a buffer written with checkpoint_buffer: false"
+    fi
+    run run "$src/configs/burgers1d.yaml" "${small[@]}" "${train[@]}" \
+      --set training.checkpoint_buffer=$keep --set output.directory=r --resume r >out 2>err \
+      || { cat out err; fail "resumed run failed ($keep)"; }
+    last=$(tail -n 1 r/metrics.csv | cut -d, -f1)
+    if [[ $keep == true ]]; then
+      grep -q "training buffers: $pairs pair(s) on 1 trainer rank(s)" out \
+        || { cat out; fail "not the $pairs pairs of the checkpoint restored"; }
+      [[ $last -eq 1500 ]] || { tail -3 r/metrics.csv; fail "stopped at step $last, not 1500"; }
+    else
+      grep -q "the stream is over and no trainer holds a sample" err \
+        || { cat out err; fail "no warning without the buffer"; }
+      (( last < 1500 )) || fail "trained to the end without a buffer?"
+    fi
+  done
   ;;
 evaluate)
   # surge evaluate end to end: a tiny surrogate trained by surge run (2 ranks: 1 solver, 1 trainer),
@@ -374,33 +445,32 @@ PY
   ;;
 offline_resume)
   # surge run --offline interrupted by SIGUSR1 in phase 2 exits 3 and keeps its study files;
-  # resumed, it simulates nothing again, refills the reservoir buffer (not in the checkpoint)
-  # from the files and trains to max_steps, as accurate as an uninterrupted offline run
-  # (validation one-step error within a factor 3).
+  # resumed, it simulates nothing again, restores the reservoir buffer from the checkpoint and
+  # trains to max_steps, as accurate as an uninterrupted offline run (validation one-step error
+  # within a factor 3). A copy resumed with training.checkpoint_buffer: false refills the
+  # buffer from the files instead.
   cfg=(--set study.validation.simulations=1 --set 'training.model.parameters={modes: 16, width: 32, layers: 4}'
        --set training.max_steps=1500 --set training.batch_size=4 --set training.validate_every=100000
        --set training.metrics_every=5 --set 'training.lr_scheduler={type: constant}')
   run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=ref --offline \
     >out 2>err || { cat out err; fail "reference run failed"; }
-  "$MPIEXEC" -n "$np" "$SURGE" run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" \
-    --set output.directory=r --offline >out 2>err &
-  pid=$!
-  for _ in $(seq 2400); do
-    grep -q "^[2-9][0-9]," r.partial/metrics.csv 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -USR1 $pid 2>/dev/null || fail "the run ended before it could be interrupted"
-  wait $pid; status=$?
-  [[ $status -eq 3 ]] || { cat out err; fail "interrupted run: status $status, expected 3"; }
+  interrupt_at "^[2-9][0-9]," run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" \
+    --set output.directory=r --offline
   grep -q "continue with: surge run CONFIG --resume r --offline" out || { cat out; fail "no resume hint"; }
   [[ -s r.partial/data/training.h5 && -s r.partial/data/validation.h5 ]] || fail "study files not kept"
   sum=$(cat r.partial/data/*.h5 | md5sum)
+  cp -a r.partial r2.partial
   run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=r --offline \
     --resume r >out 2>err || { cat out err; fail "resumed run failed"; }
   [[ $(grep -c "is complete, not simulated again" out) -eq 2 ]] || { cat out; fail "simulated again"; }
-  grep -q "reading all 4 training simulations again to refill the reservoir buffer" out \
-    || { cat out; fail "no refill line"; }
+  grep -q "train: resuming with the checkpoint's training buffers: [1-9][0-9]* pair(s)" out \
+    || { cat out; fail "buffer not restored"; }
+  ! grep -q "again to refill" out || { cat out; fail "read again despite the restored buffer"; }
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${cfg[@]}" --set output.directory=r2 --offline \
+    --set training.checkpoint_buffer=false --resume r2 >out2 2>err2 || { cat out2 err2; fail "resumed copy failed"; }
+  grep -q "reading all 4 training simulations again to refill the reservoir buffer" out2 \
+    || { cat out2; fail "no refill line"; }
+  grep -q "^1500," r2/metrics.csv || fail "the refilled copy did not train to max_steps"
   [[ "$(cat r/data/*.h5 | md5sum)" == "$sum" ]] || fail "the study files changed"
   /usr/bin/python3 - ref r <<'PY' || { cat ref/summary.yaml r/summary.yaml; fail "resumed run differs"; }
 import sys, yaml
@@ -559,6 +629,21 @@ evaluate_errors)
   [[ -s m/evaluation/evaluation.csv && ! -e m/evaluation/earlier ]] || fail "--overwrite did not replace"
   [[ ! -e m/evaluation.partial && ! -e m/evaluation.replaced ]] || fail "--overwrite left debris"
   ;;
+device)
+  # training.device: cuda where no rank sees a GPU (this LibTorch is CPU only): exit 2 on every
+  # rank with the reason, before any output; auto trains on the CPU and says so.
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" --set training.device=cuda \
+    --set output.directory=r >out 2>err; status=$?
+  [[ $status -eq 2 ]] || { cat out err; fail "cuda: status $status, expected 2"; }
+  [[ $(grep -c "error: training.device: cuda, but this rank sees no CUDA device" err) -eq 1 ]] \
+    || { cat err; fail "cuda: the error, once"; }
+  [[ ! -e r && ! -e r.partial ]] || fail "cuda: output written before the error"
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" --set training.device=auto \
+    --set training.max_steps=5 --set training.buffer.watermark=8 --set training.batch_size=4 \
+    --set output.directory=r >out 2>err || { cat out err; fail "auto: run failed"; }
+  grep -q "train: training.device auto: trainer 0 cpu" out || { cat out; fail "auto: device line"; }
+  [[ -s r/model.pt ]] || fail "auto: no model"
+  ;;
 run_layout_errors)
   # No trainer, or nothing but trainers: exit 2 on every rank, before any output.
   run run "$src/configs/burgers1d.yaml" "${small[@]}" --set layout.trainer_ranks_per_node=0 \
@@ -585,6 +670,8 @@ plan)
   has "model: 139745 parameters; .* 2 optimizer state(s) .*(2235920 bytes)" "model"
   has "101 snapshot(s) each" "frames"
   has "streamed per simulation: .*(206848 bytes)" "snapshot bytes"
+  # Weights and Adam's 2 moments (139745 x 4 x 3) and the 2 trainers' buffers (2 x 24576000).
+  has "checkpoint on disk: .*(50828940 bytes) (weights and optimizer state, and the 2 trainer buffers)" "checkpoint"
   [[ "$(ls)" == $'err\nout' ]] || fail "plan wrote files: $(ls)"
   # Calibrated traffic and the node's memory: 3 groups feed each trainer.
   "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 --tasks-per-node 4 --calibrate \
@@ -604,6 +691,29 @@ PY
   [[ $? -eq 2 ]] && grep -q "whole number >= 1" err || fail "--nodes 0"
   "$SURGE" validate "$src/configs/burgers1d.yaml" --nodes 2 2>err
   [[ $? -eq 2 ]] || fail "--nodes on validate"
+  # GPUs: 2 trainer ranks per node on 2 GPUs, one each; the model (2235920 bytes) and a batch
+  # of 32 pairs of 3072 bytes (98304) on each GPU.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 2 --tasks-per-node 6 --gpus-per-node 2 \
+    --set layout.trainer_ranks_per_node=2 --set training.device=cuda >out 2>err \
+    || { cat out err; fail "plan --gpus-per-node failed"; }
+  has "GPUs: 2 per node, training.device cuda: node-local trainer rank k on GPU k mod 2 (trainer 0 -> cuda:0, trainer 1 -> cuda:1)" "GPU mapping"
+  has "on each trainer's GPU: .*(2334224 bytes)" "GPU bytes"
+  ! grep -q "^note:" out || { cat out; fail "a note for one trainer per GPU"; }
+  # 1 trainer per node on 2 GPUs: one idle; auto with no GPU: the CPU.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 --gpus-per-node 2 \
+    >out 2>err || { cat out err; fail "plan --gpus-per-node 2"; }
+  has "note: 1 of the 2 GPU(s) per node stay idle" "idle GPU"
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 --gpus-per-node=0 \
+    >out 2>err || { cat out err; fail "plan --gpus-per-node 0 with auto"; }
+  has "GPUs: 0 per node, training.device auto: the trainers train on the CPU" "auto on no GPU"
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 --gpus-per-node 0 \
+    --set training.device=cuda >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "error: --gpus-per-node 0: training.device is cuda" err \
+    || { cat out err; fail "cuda on no GPU: status $status"; }
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 1 --tasks-per-node 4 --gpus-per-node -1 2>err
+  [[ $? -eq 2 ]] && grep -q "whole number >= 0" err || { cat err; fail "--gpus-per-node -1"; }
+  "$SURGE" validate "$src/configs/burgers1d.yaml" --gpus-per-node 1 2>err
+  [[ $? -eq 2 ]] && grep -q "apply to 'plan' only" err || { cat err; fail "--gpus-per-node on validate"; }
   ;;
 plan_impossible)
   # One task per node: the trainer leaves no solver rank.

@@ -21,6 +21,8 @@ fail() {
   exit 1
 }
 
+# The GPU case: a node that claims 2 GPUs (stand-ins: this machine has none).
+[[ $case_name == run_gpu ]] && export SURGE_SLURM_GPUS=2
 slurm_dir=$("$src/cluster/local-slurm.sh" start) || fail "could not start the private SLURM"
 source "$slurm_dir/env"
 # The online job must run with PMIx: a launch that quietly falls back would hide a broken site
@@ -92,6 +94,43 @@ run_srun_pmix | run_mpirun)
   done
   grep -q "^20," r/metrics.csv || fail "no metrics row for the last step"
   grep -q "ok: 5, failed: 0" r/summary.yaml || fail "not every simulation ran"
+  ;;
+run_gpu)
+  # run_gpu.sbatch on a node claiming 2 GPUs (stand-ins) with this CPU-only LibTorch, 2 tasks
+  # (SLURM refuses more tasks per node than the 2 cores, even overcommitted):
+  # - 1 GPU: 1 trainer rank and training.device cuda, which stops every rank with status 2
+  #   before any work, saying why;
+  # - 1 GPU and the user's --set training.device=auto (the user's settings win): trains on
+  #   the CPU to the end;
+  # - 2 GPUs: 2 trainer ranks per node, which leave no solver rank: status 2 from the layout;
+  # - no GPU (--gpus-per-node=0 over the script's 1): the script refuses at once, status 2.
+  gpu_job() {
+    rm -f "$work/job.out"  # the script appends (--open-mode=append)
+    SURGE=$surge sbatch --wait --quiet --nodes=1 --ntasks-per-node=2 --time=00:05:00 \
+      --output="$work/job.out" --chdir="$work" "$@"
+  }
+  gpu_job --gpus-per-node=1 "$src/cluster/run_gpu.sbatch" "$src/configs/burgers1d.yaml" \
+    "${small[@]}" "${train[@]}" --set output.directory=g; status=$?
+  [[ $status -eq 2 ]] || fail "cuda on a CPU-only LibTorch: exit $status, expected 2"
+  grep -q "run_gpu.sbatch: 1 GPU(s) per node: 1 trainer rank(s) per node" job.out \
+    || fail "the script did not find the GPU"
+  grep -q "training.device: cuda, but this rank sees no CUDA device (this LibTorch is built without CUDA" job.out \
+    || fail "no reason given for status 2"
+  [[ ! -e g && ! -e g.partial ]] || fail "output written before the error"
+  gpu_job --gpus-per-node=1 "$src/cluster/run_gpu.sbatch" "$src/configs/burgers1d.yaml" \
+    "${small[@]}" "${train[@]}" --set output.directory=g --set training.device=auto \
+    || fail "training.device=auto: the job failed"
+  grep -q "train: training.device auto: trainer 0 cpu" job.out || fail "no device line"
+  [[ -s g/model.pt ]] && grep -q "^20," g/metrics.csv || fail "g/model.pt or the last metrics row"
+  gpu_job --gpus-per-node=2 "$src/cluster/run_gpu.sbatch" "$src/configs/burgers1d.yaml" \
+    "${small[@]}" --set training.device=auto --set output.directory=h; status=$?
+  [[ $status -eq 2 ]] && grep -q "2 trainer(s) leave 0 for solvers" job.out \
+    || fail "2 GPUs on 2 tasks: exit $status, expected 2 with no room for solvers"
+  gpu_job --gpus-per-node=0 "$src/cluster/run_gpu.sbatch" "$src/configs/burgers1d.yaml" \
+    "${small[@]}" --set output.directory=h; status=$?
+  [[ $status -eq 2 ]] && grep -q "run_gpu.sbatch: this allocation has no GPU" job.out \
+    || fail "no GPUs: exit $status, expected 2 with the reason"
+  [[ ! -e h && ! -e h.partial ]] || fail "output written by a job that had to stop"
   ;;
 simulate)
   submit simulate.sbatch "$src/configs/burgers1d.yaml" "${small[@]}" --set output.file=s.h5 \

@@ -520,6 +520,57 @@ TEST(BufferThreads, FiroCarriesEverySampleExactlyOnce) {
   for (std::int64_t i = 0; i < kN; ++i) ASSERT_EQ(steps[i], i);
 }
 
+// ------------------------------------------------------------------------- save / restore
+
+// A buffer saved part-way and restored into a new one goes on exactly as the original: the
+// same batches (by arrival) and, for a full reservoir, the same evictions.
+TEST(BufferSaveRestore, RestoredBufferContinuesExactlyAsTheOriginal) {
+  for (BufferPolicy policy : {BufferPolicy::fifo, BufferPolicy::firo, BufferPolicy::reservoir}) {
+    SCOPED_TRACE(to_string(policy));
+    Buffer a(options(policy, 8, 1, 3));
+    put_all(a, 0, 8);
+    for (int b = 0; b < 3; ++b) a.batch(2);
+    if (policy == BufferPolicy::reservoir) put_all(a, 8, 5);  // evictions before the save
+    const Buffer::Saved saved = a.save();
+    Buffer b(options(policy, 8, 1, 99));  // another seed: the saved stream must win
+    b.restore(saved);
+    EXPECT_EQ(b.size(), a.size());
+    EXPECT_EQ(b.counters().received, a.counters().received);
+    EXPECT_EQ(b.counters().served, a.counters().served);
+    for (int round = 0; round < 6; ++round) {
+      const std::int64_t next = 20 + round;
+      if (policy == BufferPolicy::reservoir || a.size() < 8) {
+        ASSERT_TRUE(a.try_put(sample(next)));
+        ASSERT_TRUE(b.try_put(sample(next)));
+      }
+      EXPECT_EQ(arrivals(a.batch(3)), arrivals(b.batch(3))) << "round " << round;
+    }
+    const SeenSummary sa = a.seen_summary(), sb = b.seen_summary();
+    EXPECT_EQ(sa.histogram, sb.histogram);
+    EXPECT_EQ(a.counters().evicted, b.counters().evicted);
+  }
+}
+
+TEST(BufferSaveRestore, SmallerCapacityKeepsTheNewestAndCountsTheRestEvicted) {
+  Buffer a(options(BufferPolicy::reservoir, 8, 2));
+  put_all(a, 0, 8);
+  Buffer b(options(BufferPolicy::reservoir, 3, 2));
+  b.restore(a.save());
+  EXPECT_EQ(b.size(), 3u);
+  EXPECT_EQ(b.counters().evicted, 5u);
+  std::vector<std::uint64_t> present;
+  for (const Buffer::Entry& e : b.contents()) present.push_back(e.arrival);
+  std::sort(present.begin(), present.end());
+  EXPECT_EQ(present, (std::vector<std::uint64_t>{5, 6, 7}));
+  EXPECT_EQ(b.seen_summary().samples, 8u);  // present + retired == received
+}
+
+TEST(BufferSaveRestore, OnlyIntoAnEmptyBuffer) {
+  Buffer a(options(BufferPolicy::fifo, 4, 1));
+  put_all(a, 0, 1);
+  EXPECT_THROW(a.restore(a.save()), std::logic_error);
+}
+
 TEST(BufferThreads, ReservoirTrainerStopsWithAbortWhileTheStreamRuns) {
   Buffer buffer(options(BufferPolicy::reservoir, 8, 4));
   std::int64_t accepted = 0;
