@@ -19,6 +19,15 @@ config::Schema layout_schema() {
         Schema::integer("trainer ranks on each node (ignored by `surge simulate`)")
             .min(0)
             .defaults("1"));
+  s.add("trainer_nodes",
+        Schema::integer("0: trainer_ranks_per_node trainers on every node, fed by the solver "
+                        "groups of their own node; K > 0: the first K nodes of the job hold "
+                        "trainers only (every rank), the other nodes solver groups only, each "
+                        "group streaming to trainer (group mod trainers) over the network: a "
+                        "heterogeneous job, cluster/run_hetjob.sbatch (ignored by `surge "
+                        "simulate`)")
+            .min(0)
+            .defaults("0"));
   s.add("ranks_per_node",
         Schema::integer(
             "0: detect nodes from shared memory; N > 0: treat each block of N consecutive "
@@ -32,9 +41,61 @@ LayoutOptions layout_options(const YAML::Node& s, bool with_trainers) {
   LayoutOptions o;
   o.ranks_per_simulation = s["ranks_per_simulation"].as<int>();
   o.trainer_ranks_per_node = with_trainers ? s["trainer_ranks_per_node"].as<int>() : 0;
+  o.trainer_nodes = with_trainers ? s["trainer_nodes"].as<int>() : 0;
   o.ranks_per_node = s["ranks_per_node"].as<int>();
   return o;
 }
+
+namespace {
+
+// An InputError listing `problems` (one line per bad node), if there are any.
+void throw_problems(const std::ostringstream& problems, int size) {
+  if (problems.str().empty()) return;
+  std::string msg = problems.str();
+  msg.pop_back();
+  throw InputError("layout: the " + std::to_string(size) + " ranks cannot be arranged as asked:\n" +
+                   msg);
+}
+
+// layout.trainer_nodes > 0: the trainer nodes first (so that world rank 0, which prints the
+// job's progress, is trainer 0, as in the co-located layout), then the solver nodes.
+LayoutTable arrange_on_separate_nodes(const std::vector<const std::vector<int>*>& nodes,
+                                      const LayoutOptions& opt, int size) {
+  LayoutTable t;
+  t.places.assign(static_cast<std::size_t>(size), RankPlace{});
+  const int rps = opt.ranks_per_simulation;
+  const int trainer_nodes = opt.trainer_nodes;
+  t.trainer_nodes = trainer_nodes;
+  std::ostringstream problems;
+  for (int node = 0; node < trainer_nodes; ++node)
+    for (int r : *nodes[static_cast<std::size_t>(node)]) {
+      RankPlace& p = t.places[static_cast<std::size_t>(r)];
+      p.node = node;
+      p.role = Role::Trainer;
+      p.trainer = t.trainers++;
+    }
+  for (int node = trainer_nodes; node < static_cast<int>(nodes.size()); ++node) {
+    const std::vector<int>& ranks = *nodes[static_cast<std::size_t>(node)];
+    const int n = static_cast<int>(ranks.size());
+    if (n % rps != 0)
+      problems << "  node " << node << " (a solver node) has " << n
+               << " ranks, not a multiple of layout.ranks_per_simulation = " << rps
+               << " (a solver group may not span nodes)\n";
+    for (int i = 0; i < n; ++i) {
+      RankPlace& p = t.places[static_cast<std::size_t>(ranks[static_cast<std::size_t>(i)])];
+      p.node = node;
+      p.role = Role::Solver;
+      p.group = t.groups + i / rps;
+      p.trainer = p.group % t.trainers;
+    }
+    t.groups += (n + rps - 1) / rps;
+  }
+  t.nodes = static_cast<int>(nodes.size());
+  throw_problems(problems, size);
+  return t;
+}
+
+}  // namespace
 
 LayoutTable arrange_ranks(const std::vector<int>& node_keys, const LayoutOptions& opt) {
   const int size = static_cast<int>(node_keys.size());
@@ -48,6 +109,14 @@ LayoutTable arrange_ranks(const std::vector<int>& node_keys, const LayoutOptions
   LayoutTable t;
   t.places.assign(static_cast<std::size_t>(size), RankPlace{});
   const int rps = opt.ranks_per_simulation;
+  const int node_count = static_cast<int>(nodes.size());
+  if (opt.trainer_nodes > 0) {
+    if (opt.trainer_nodes >= node_count)
+      throw InputError("layout.trainer_nodes: " + std::to_string(opt.trainer_nodes) +
+                       " trainer node(s) leave no node for the solvers: the job has " +
+                       std::to_string(node_count) + " node(s)");
+    return arrange_on_separate_nodes(nodes, opt, size);
+  }
   const int tpn = opt.trainer_ranks_per_node;
   std::ostringstream problems;
   int node = 0;
@@ -82,12 +151,7 @@ LayoutTable arrange_ranks(const std::vector<int>& node_keys, const LayoutOptions
     ++node;
   }
   t.nodes = node;
-  if (!problems.str().empty()) {
-    std::string msg = problems.str();
-    msg.pop_back();
-    throw InputError("layout: the " + std::to_string(size) +
-                     " ranks cannot be arranged as asked:\n" + msg);
-  }
+  throw_problems(problems, size);
   return t;
 }
 
@@ -107,7 +171,11 @@ std::vector<int> LayoutTable::group_world_ranks(int g) const {
 std::string LayoutTable::describe(int max_nodes) const {
   std::ostringstream o;
   o << "layout: " << places.size() << " ranks on " << nodes << " node(s): " << groups
-    << " solver group(s), " << trainers << " trainer(s)\n";
+    << " solver group(s), " << trainers << " trainer(s)";
+  if (trainer_nodes > 0)
+    o << "; trainers on " << (trainer_nodes == 1 ? "node 0" : "nodes 0-" + std::to_string(trainer_nodes - 1))
+      << " only, fed by the groups of the other nodes over the network";
+  o << "\n";
   const int shown = max_nodes >= 0 ? std::min(nodes, max_nodes) : nodes;
   // One pass over the ranks: each node's trainers and groups, in order.
   std::vector<std::vector<int>> node_trainers(static_cast<std::size_t>(nodes));

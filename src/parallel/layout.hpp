@@ -3,6 +3,11 @@
 // `trainer_ranks_per_node` ranks are trainers and the others form solver groups of
 // `ranks_per_simulation` ranks, each group paired with a trainer of its own node so that
 // snapshots never leave the node. A group never spans nodes.
+//
+// With `trainer_nodes` = K > 0 (a heterogeneous job: CPU nodes for the solvers, GPU nodes for
+// the trainers) the first K nodes hold trainers only, every rank of them, and the other nodes
+// solver groups only; group g streams to trainer g mod (number of trainers), across the
+// network.
 #include <string>
 #include <vector>
 
@@ -17,6 +22,9 @@ struct LayoutOptions {
   // 0: nodes are found with MPI_Comm_split_type(SHARED). N > 0: pretend that consecutive
   // blocks of N ranks are nodes (tests of multi-node pairing on one machine).
   int ranks_per_node = 0;
+  // K > 0: the first K nodes are trainer nodes (every rank a trainer; trainer_ranks_per_node
+  // is not used) and the others solver nodes. 0: trainers on every node.
+  int trainer_nodes = 0;
 };
 
 // Schema of the `layout:` section.
@@ -38,6 +46,7 @@ struct RankPlace {
 struct LayoutTable {
   std::vector<RankPlace> places;  // by world rank
   int nodes = 0, groups = 0, trainers = 0;
+  int trainer_nodes = 0;  // layout.trainer_nodes: nodes 0 .. trainer_nodes-1 hold only trainers
 
   // World rank of trainer `t` (-1 if none), and the world ranks of group `g` in group-rank order.
   int trainer_world_rank(int t) const;

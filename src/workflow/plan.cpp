@@ -29,12 +29,11 @@ std::int64_t PlanEstimate::solver_rank_bytes() const {
 }
 
 std::int64_t PlanEstimate::node_bytes() const {
-  std::int64_t trainers = 0, solvers = 0;
-  for (const RankPlace& p : layout.places) {
-    if (p.node != 0) continue;
-    (p.role == Role::Trainer ? trainers : solvers) += 1;
-  }
-  return trainers * trainer_rank_bytes() + solvers * solver_rank_bytes();
+  std::vector<std::int64_t> bytes(static_cast<std::size_t>(std::max(layout.nodes, 1)), 0);
+  for (const RankPlace& p : layout.places)
+    bytes[static_cast<std::size_t>(p.node)] +=
+        p.role == Role::Trainer ? trainer_rank_bytes() : solver_rank_bytes();
+  return *std::max_element(bytes.begin(), bytes.end());
 }
 
 PlanEstimate plan(const Comm& world, const YAML::Node& config, const PlanOptions& options) {
@@ -186,15 +185,26 @@ std::string bytes(std::int64_t b) {
 
 std::string describe(const PlanEstimate& e, const PlanOptions& options) {
   std::ostringstream o;
-  const int tpn = e.layout.trainers / std::max(e.layout.nodes, 1);
+  const bool separate = e.layout.trainer_nodes > 0;  // layout.trainer_nodes
+  // Trainer ranks on a node that has trainers.
+  const int tpn = separate ? options.tasks_per_node : e.layout.trainers / std::max(e.layout.nodes, 1);
   const int solver_ranks_per_node = options.tasks_per_node - tpn;
   o << "plan: surge run on " << options.nodes << " node(s) x " << options.tasks_per_node
     << " task(s) = " << options.nodes * options.tasks_per_node
     << " ranks (srun --nodes=" << options.nodes << " --ntasks-per-node=" << options.tasks_per_node
     << ")\n";
   o << e.layout.describe(4) << "\n";
-  o << "per node: " << tpn << " trainer rank(s), " << solver_ranks_per_node << " solver rank(s) in "
-    << e.layout.groups / std::max(e.layout.nodes, 1) << " group(s); snapshots stay on their node\n";
+  if (separate) {
+    const int solver_nodes = e.layout.nodes - e.layout.trainer_nodes;
+    o << "per node: " << e.layout.trainer_nodes << " trainer node(s) of " << tpn
+      << " trainer rank(s), " << solver_nodes << " solver node(s) of "
+      << e.layout.groups / std::max(solver_nodes, 1)
+      << " group(s); snapshots cross the network to the trainer nodes\n";
+  } else {
+    o << "per node: " << tpn << " trainer rank(s), " << solver_ranks_per_node
+      << " solver rank(s) in " << e.layout.groups / std::max(e.layout.nodes, 1)
+      << " group(s); snapshots stay on their node\n";
+  }
   if (e.layout.groups > e.simulations)
     o << "note: " << e.layout.groups << " solver groups for " << e.simulations
       << " simulation(s): " << e.layout.groups - e.simulations << " group(s) will have no work\n";
@@ -235,11 +245,16 @@ std::string describe(const PlanEstimate& e, const PlanOptions& options) {
         << " (activations not counted); the buffer stays in host memory\n";
       if (tpn > g)
         o << "note: " << tpn << " trainer ranks per node share " << g
-          << " GPU(s); for one trainer rank per GPU set layout.trainer_ranks_per_node: " << g
+          << " GPU(s); for one trainer rank per GPU "
+          << (separate ? "give the trainer nodes " + std::to_string(g) + " task(s) each"
+                       : "set layout.trainer_ranks_per_node: " + std::to_string(g))
           << "\n";
       else if (tpn < g)
         o << "note: " << g - tpn << " of the " << g << " GPU(s) per node stay idle; for one "
-          << "trainer rank per GPU set layout.trainer_ranks_per_node: " << g << "\n";
+          << "trainer rank per GPU "
+          << (separate ? "give the trainer nodes " + std::to_string(g) + " task(s) each"
+                       : "set layout.trainer_ranks_per_node: " + std::to_string(g))
+          << "\n";
       o << "  (with the launcher's --gpus-per-node=" << g
         << "; cluster/run_gpu.sbatch sets both)\n";
     }
@@ -254,7 +269,7 @@ std::string describe(const PlanEstimate& e, const PlanOptions& options) {
                               : std::string("; training.checkpoint_buffer: false"))
       << ")\n";
   }
-  o << "node: " << bytes(e.node_bytes())
+  o << (separate ? "node (the largest): " : "node: ") << bytes(e.node_bytes())
     << " of arrays (add ~100-300 MiB per rank for MPI, PETSc and LibTorch)";
   if (options.memory_per_node > 0)
     o << "; " << std::fixed << std::setprecision(1)

@@ -644,6 +644,32 @@ device)
   grep -q "train: training.device auto: trainer 0 cpu" out || { cat out; fail "auto: device line"; }
   [[ -s r/model.pt ]] || fail "auto: no model"
   ;;
+trainer_nodes)
+  # layout.trainer_nodes: 1 (a heterogeneous job's layout) on 2 pretend nodes of 2 ranks: node 0
+  # all trainers, node 1 two solver groups, one streaming to each trainer across the "network";
+  # the run trains to the end. Asking for as many trainer nodes as the job has: exit 2.
+  lay=(--set layout.ranks_per_node=2 --set study.validation.simulations=1
+       --set 'training.model.parameters={modes: 8, width: 8, layers: 1}' --set training.max_steps=20
+       --set training.buffer.watermark=4 --set training.batch_size=4)
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${lay[@]}" --set layout.trainer_nodes=1 \
+    --set output.directory=r >out 2>err || { cat out err; fail "run failed"; }
+  grep -q "layout: 4 ranks on 2 node(s): 2 solver group(s), 2 trainer(s); trainers on node 0 only" out \
+    || { cat out; fail "layout line"; }
+  grep -q "node 1: group 0 = ranks 2 -> trainer 0; group 1 = ranks 3 -> trainer 1;" out \
+    || { cat out; fail "groups not dealt to both trainers"; }
+  grep -q "simulations: {total: 5, ok: 5, failed: 0}" r/summary.yaml && grep -q "^20," r/metrics.csv \
+    || { cat r/summary.yaml; fail "the run did not finish"; }
+  run run "$src/configs/burgers1d.yaml" "${small[@]}" "${lay[@]}" --set layout.trainer_nodes=2 \
+    --set output.directory=r2 >out 2>err; status=$?
+  [[ $status -eq 2 ]] && grep -q "layout.trainer_nodes: 2 trainer node(s) leave no node for the solvers" err \
+    || { cat err; fail "no solver node: status $status"; }
+  [[ ! -e r2 && ! -e r2.partial ]] || fail "output written before the error"
+  # The same layout planned for 3 nodes of 4 tasks: 1 trainer node, 2 solver nodes.
+  "$SURGE" plan "$src/configs/burgers1d.yaml" --nodes 3 --tasks-per-node 4 \
+    --set layout.trainer_nodes=1 >out 2>err || { cat out err; fail "plan failed"; }
+  grep -q "per node: 1 trainer node(s) of 4 trainer rank(s), 2 solver node(s) of 4 group(s)" out \
+    || { cat out; fail "plan: per node"; }
+  ;;
 run_layout_errors)
   # No trainer, or nothing but trainers: exit 2 on every rank, before any output.
   run run "$src/configs/burgers1d.yaml" "${small[@]}" --set layout.trainer_ranks_per_node=0 \

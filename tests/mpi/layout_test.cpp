@@ -118,6 +118,34 @@ TEST(LayoutTable, ImpossibleArrangementsNameEveryBadNode) {
   EXPECT_THROW(surge::arrange_ranks({0, 1}, LayoutOptions{1, 1, 0}), surge::InputError);
 }
 
+// layout.trainer_nodes (a heterogeneous job): the first K nodes hold only trainers, the
+// others only solver groups, dealt round-robin to all the trainers.
+TEST(LayoutTable, TrainerNodesHoldOnlyTrainersAndTakeGroupsOfEveryOtherNode) {
+  // 3 nodes: 2 ranks (GPU node), then two nodes of 4 ranks in groups of 2.
+  const surge::LayoutTable t =
+      surge::arrange_ranks({0, 0, 1, 1, 1, 1, 2, 2, 2, 2}, LayoutOptions{2, 1, 0, 1});
+  EXPECT_EQ(t.nodes, 3);
+  EXPECT_EQ(t.trainer_nodes, 1);
+  EXPECT_EQ(t.trainers, 2);  // every rank of node 0; trainer_ranks_per_node is not used
+  EXPECT_EQ(t.groups, 4);
+  EXPECT_EQ(t.trainer_world_rank(0), 0);  // rank 0 (the job's speaker) is trainer 0
+  EXPECT_EQ(t.trainer_world_rank(1), 1);
+  EXPECT_EQ(t.group_world_ranks(0), (std::vector<int>{2, 3}));
+  EXPECT_EQ(t.group_world_ranks(3), (std::vector<int>{8, 9}));
+  for (int g = 0; g < 4; ++g)  // groups of nodes 1 and 2 alternate between the two trainers
+    EXPECT_EQ(t.places[static_cast<std::size_t>(t.group_world_ranks(g)[0])].trainer, g % 2);
+  EXPECT_NE(t.describe().find("trainers on node 0 only"), std::string::npos) << t.describe();
+  // No node left for the solvers; a solver node that would split a group.
+  EXPECT_THROW(surge::arrange_ranks({0, 0, 1, 1}, LayoutOptions{1, 1, 0, 2}), surge::InputError);
+  try {
+    surge::arrange_ranks({0, 1, 1, 1}, LayoutOptions{2, 1, 0, 1});
+    FAIL() << "no InputError";
+  } catch (const surge::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("node 1 (a solver node) has 3 ranks"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Collective, AnInputErrorOnOneRankReachesAll) {
   auto world = surge::test::world();
   try {

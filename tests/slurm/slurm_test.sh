@@ -106,7 +106,7 @@ run_gpu)
   # - no GPU (--gpus-per-node=0 over the script's 1): the script refuses at once, status 2.
   gpu_job() {
     rm -f "$work/job.out"  # the script appends (--open-mode=append)
-    SURGE=$surge sbatch --wait --quiet --nodes=1 --ntasks-per-node=2 --time=00:05:00 \
+    SURGE=$surge SURGE_HOME=$src sbatch --wait --quiet --nodes=1 --ntasks-per-node=2 --time=00:05:00 \
       --output="$work/job.out" --chdir="$work" "$@"
   }
   gpu_job --gpus-per-node=1 "$src/cluster/run_gpu.sbatch" "$src/configs/burgers1d.yaml" \
