@@ -128,6 +128,11 @@ class Loop {
   bool validated_ = false;
   long long checkpoint_step_ = -1;
   std::ofstream csv_;
+  // The last row of metrics.csv: its step and where it starts. A second row for the same step
+  // (the final row after the loop's own, or a resumed run's first) replaces it.
+  long long last_row_step_ = -1;
+  std::streampos last_row_pos_ = -1;
+  double last_row_loss_ = kNaN;  // its train_loss, kept by a row that replaces it
 };
 
 Loop::Loop(const OnlineSetup& s)
@@ -197,7 +202,11 @@ Loop::Loop(const OnlineSetup& s)
             "val_rollout_persistence,val_horizon,busy_fraction,solver_cell_updates_per_s,"
             "simulations_streamed\n";
     // A resumed run continues the interrupted run's rows (its wall_s restart from 0).
-    for (const std::string& row : s.metrics_rows) csv_ << row << '\n';
+    for (const std::string& row : s.metrics_rows) {
+      last_row_pos_ = csv_.tellp();
+      last_row_step_ = std::stoll(row);  // metrics_rows_until() kept rows that start so
+      csv_ << row << '\n';
+    }
   }
 }
 
@@ -528,8 +537,16 @@ void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
   const double wall = now - t_start_;
   const double seen_mean = sums[1] > 0 ? sums[2] / sums[1] : 0;
   const double busy = sums[5] > 0 ? sums[4] / sums[5] : kNaN;
-  const double loss = loss_steps_ > 0 ? loss_sum_ / static_cast<double>(loss_steps_) : kNaN;
+  double loss = loss_steps_ > 0 ? loss_sum_ / static_cast<double>(loss_steps_) : kNaN;
   if (row) {
+    const bool again = steps_ == last_row_step_ && last_row_pos_ != std::streampos(-1);
+    if (again && loss_steps_ == 0) loss = last_row_loss_;  // no step since: the same loss
+    last_row_loss_ = loss;
+    if (again)
+      csv_.seekp(last_row_pos_);  // the newer row of this step replaces the older
+    else
+      last_row_pos_ = csv_.tellp();
+    last_row_step_ = steps_;
     csv_ << steps_ << ',' << fmt(wall, 6) << ',' << sums[0] << ',' << sums[8] << ',' << sums[1]
          << ',' << sums[2] << ',' << sums[3] << ',' << fmt(seen_mean) << ',' << seen_max << ','
          << fmt(loss, 6) << ',' << fmt(optimizer_->lr(), 6) << ',' << fmt(last_grad_norm_, 6)
@@ -543,6 +560,12 @@ void Loop::metrics(bool row, const ValidationFigures* v, bool progress_line) {
          << '\n';
     csv_.flush();
     if (!csv_) throw RuntimeError("cannot write metrics.csv in " + s_.directory);
+    if (again) {  // a shorter row leaves no tail of the older one
+      std::error_code ec;
+      std::filesystem::resize_file(std::filesystem::path(s_.directory) / "metrics.csv",
+                                   static_cast<std::uintmax_t>(csv_.tellp()), ec);
+      if (ec) throw RuntimeError("cannot write metrics.csv in " + s_.directory + ": " + ec.message());
+    }
     loss_sum_ = 0;
     loss_steps_ = 0;
   }
