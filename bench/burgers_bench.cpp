@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "parallel/comm.hpp"
 #include "solvers/burgers/scalar_law_solver.hpp"
 
@@ -260,14 +261,16 @@ int run(const surge::Comm& world, int argc, char** argv) {
       throw std::invalid_argument("unknown option or value: " + a + " " + v);
   }
   if (reps < 1) throw std::invalid_argument("--reps must be >= 1");
-  if (mode == "throughput") {
-    throughput(world, reps, updates);
-  } else if (mode == "accuracy") {
-    if (cells.empty()) throw std::invalid_argument("accuracy needs --cells N1,N2,...");
-    accuracy(world, problem, parse_list(cells), t_end, cfl, reps, scheme);
-  } else {
+  if (mode != "throughput" && mode != "accuracy")
     throw std::invalid_argument("unknown mode '" + mode + "' (throughput or accuracy)");
-  }
+  if (mode == "accuracy" && cells.empty())
+    throw std::invalid_argument("accuracy needs --cells N1,N2,...");
+  const std::vector<int> sizes = mode == "accuracy" ? parse_list(cells) : std::vector<int>{};
+  surge::bench::command_line_done();
+  if (mode == "throughput")
+    throughput(world, reps, updates);
+  else
+    accuracy(world, problem, sizes, t_end, cfl, reps, scheme);
   return 0;
 }
 
@@ -282,8 +285,7 @@ int main(int argc, char** argv) {
   try {
     status = run(world, argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_burgers [rank %d]: %s\n", world.rank(), e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    status = surge::bench::failed("bench_burgers", world.rank(), e);
   }
   PetscFinalize();
   return status;

@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "command_line.hpp"
 #include "parallel/comm.hpp"
 #include "solvers/euler/euler.hpp"
 #include "support/euler_exact_riemann.hpp"
@@ -347,20 +348,23 @@ int run(const surge::Comm& world, int argc, char** argv) {
       throw std::invalid_argument("unknown option or value: " + a + " " + v);
   }
   if (reps < 1) throw std::invalid_argument("--reps must be >= 1");
-  if (mode == "throughput") {
-    throughput(world, reps, updates);
-  } else if (mode == "shocktube") {
-    if (cells.empty()) throw std::invalid_argument("shocktube needs --cells N1,N2,...");
-    shocktube(world, dim, parse_list(cells), t_end, cfl, reps);
-  } else if (mode == "ex11-error") {
-    if (vtk.empty() || !(t > 0.0))
-      throw std::invalid_argument("ex11-error needs --vtk FILE and --t T (T > 0)");
-    if (world.size() != 1) throw std::invalid_argument("ex11-error runs on one rank");
-    ex11_error(vtk, t);
-  } else {
+  if (mode != "throughput" && mode != "shocktube" && mode != "ex11-error")
     throw std::invalid_argument("unknown mode '" + mode +
                                 "' (throughput, shocktube or ex11-error)");
-  }
+  if (mode == "shocktube" && cells.empty())
+    throw std::invalid_argument("shocktube needs --cells N1,N2,...");
+  if (mode == "ex11-error" && (vtk.empty() || !(t > 0.0)))
+    throw std::invalid_argument("ex11-error needs --vtk FILE and --t T (T > 0)");
+  if (mode == "ex11-error" && world.size() != 1)
+    throw std::invalid_argument("ex11-error runs on one rank");
+  const std::vector<int> sizes = mode == "shocktube" ? parse_list(cells) : std::vector<int>{};
+  surge::bench::command_line_done();
+  if (mode == "throughput")
+    throughput(world, reps, updates);
+  else if (mode == "shocktube")
+    shocktube(world, dim, sizes, t_end, cfl, reps);
+  else
+    ex11_error(vtk, t);
   return 0;
 }
 
@@ -375,8 +379,7 @@ int main(int argc, char** argv) {
   try {
     status = run(world, argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_euler [rank %d]: %s\n", world.rank(), e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    status = surge::bench::failed("bench_euler", world.rank(), e);
   }
   PetscFinalize();
   return status;

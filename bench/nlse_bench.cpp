@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "parallel/comm.hpp"
 #include "solvers/nlse/nlse_solver.hpp"
 
@@ -237,9 +238,12 @@ int run(const surge::Comm& world, int argc, char** argv) {
     else
       throw std::invalid_argument("unknown option " + a);
   }
+  if (mode != "steps" && mode != "solution")
+    throw std::invalid_argument("unknown mode '" + mode + "' (steps or solution)");
+  if (reps < 1 || !(seconds > 0)) throw std::invalid_argument("--reps and --seconds must be > 0");
+  surge::bench::command_line_done();
   if (mode == "steps") return steps_mode(world, reps, seconds, s1, s2);
-  if (mode == "solution") return solution_mode(world, reps);
-  throw std::invalid_argument("unknown mode " + mode);
+  return solution_mode(world, reps);
 }
 
 }  // namespace
@@ -251,8 +255,7 @@ int main(int argc, char** argv) {
   try {
     status = run(world, argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_nlse [rank %d]: %s\n", world.rank(), e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    status = surge::bench::failed("bench_nlse", world.rank(), e);
   }
   MPI_Finalize();
   return status;

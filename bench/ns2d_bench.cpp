@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "parallel/comm.hpp"
 #include "solvers/navier_stokes/ns2d_solver.hpp"
 
@@ -225,6 +226,8 @@ int main(int argc, char** argv) {
     int steps = 10, reps = 3, group_size = 1;
     double t_end = 1.0, tol = 1e-4;
     surge::spectral::Planner planner = surge::spectral::Planner::Measure;
+    if ((argc - 2) % 2 != 0)
+      throw std::invalid_argument(std::string(argv[argc - 1]) + " needs a value");
     for (int a = 2; a + 1 < argc; a += 2) {
       const std::string key = argv[a], value = argv[a + 1];
       if (key == "--sizes")
@@ -247,15 +250,17 @@ int main(int argc, char** argv) {
       else
         throw std::invalid_argument("unknown option " + key);
     }
+    if (mode != "step" && mode != "throughput")
+      throw std::invalid_argument("unknown mode '" + mode + "' (step or throughput)");
+    surge::bench::command_line_done();
     if (mode == "step")
       step_mode(world, sizes, steps, reps, planner);
-    else if (mode == "throughput")
-      throughput_mode(world, sizes, t_end, cfls, tol, group_size);
     else
-      throw std::invalid_argument("unknown mode '" + mode + "' (step or throughput)");
+      throughput_mode(world, sizes, t_end, cfls, tol, group_size);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_ns2d: %s\n", e.what());
-    status = 1;
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    status = surge::bench::failed("bench_ns2d", rank, e);
   }
   MPI_Finalize();
   return status;

@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "parallel/comm.hpp"
 #include "stream/options.hpp"
 #include "stream/receiver.hpp"
@@ -432,6 +433,7 @@ int run(const surge::Comm& world, int argc, char** argv) {
                    world.size());
     return 2;
   }
+  surge::bench::command_line_done();
   if (world.rank() == 0) print_header(o);
   std::vector<Result> results;
   for (long long bytes : o.sizes) {
@@ -454,8 +456,7 @@ int main(int argc, char** argv) {
   try {
     status = run(world, argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_stream [rank %d]: %s\n", world.rank(), e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    status = surge::bench::failed("bench_stream", world.rank(), e);
   }
   MPI_Finalize();
   return status;
