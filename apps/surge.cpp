@@ -115,31 +115,19 @@ std::int64_t gibibytes(const std::string& option, const std::string& value) {
   return static_cast<std::int64_t>(g * 1024.0 * 1024.0 * 1024.0);
 }
 
-// The value of --nodes / --tasks-per-node: a whole number >= 1.
-int positive_count(const std::string& option, const std::string& value) {
+// The value of a count option: a whole number >= `least` (--nodes and --tasks-per-node 1,
+// --gpus-per-node 0).
+int whole_number(const std::string& option, const std::string& value, int least) {
   std::size_t used = 0;
-  int n = 0;
+  int n = least - 1;
   try {
     n = std::stoi(value, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != value.size() || n < 1)
-    throw surge::InputError(option + " needs a whole number >= 1, not '" + value + "'");
-  return n;
-}
-
-// The value of --gpus-per-node: a whole number >= 0.
-int gpu_count(const std::string& value) {
-  std::size_t used = 0;
-  int n = -1;
-  try {
-    n = std::stoi(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != value.size() || n < 0)
-    throw surge::InputError("--gpus-per-node needs a whole number >= 0, not '" + value + "'");
+  if (used == 0 || used != value.size() || n < least)
+    throw surge::InputError(option + " needs a whole number >= " + std::to_string(least) +
+                            ", not '" + value + "'");
   return n;
 }
 
@@ -198,9 +186,9 @@ Args parse(int argc, char** argv) {
       a.memory_per_node = gibibytes(s, argv[++i]);
     } else if (s == "--gpus-per-node") {
       if (i + 1 >= argc) throw surge::InputError("--gpus-per-node needs a number of GPUs");
-      a.gpus_per_node = gpu_count(argv[++i]);
+      a.gpus_per_node = whole_number(s, argv[++i], 0);
     } else if (s.rfind("--gpus-per-node=", 0) == 0) {
-      a.gpus_per_node = gpu_count(s.substr(16));
+      a.gpus_per_node = whole_number("--gpus-per-node", s.substr(16), 0);
     } else if (s == "--data" || s == "--validation") {
       // Every argument up to the next option: a shell glob (shard-*.h5) names several files.
       std::vector<std::string>& files = s == "--data" ? a.data : a.validation;
@@ -214,7 +202,7 @@ Args parse(int argc, char** argv) {
       a.resume = s.substr(9);
     } else if (s == "--nodes" || s == "--tasks-per-node") {
       if (i + 1 >= argc) throw surge::InputError(s + " needs a number");
-      (s == "--nodes" ? a.nodes : a.tasks_per_node) = positive_count(s, argv[++i]);
+      (s == "--nodes" ? a.nodes : a.tasks_per_node) = whole_number(s, argv[++i], 1);
     } else if (s == "--shard") {
       if (i + 1 >= argc) throw surge::InputError("--shard needs i/n (shard i of n, e.g. 0/4)");
       parse_shard(argv[++i], a);
@@ -235,9 +223,9 @@ Args parse(int argc, char** argv) {
     } else if (s.rfind("--output=", 0) == 0) {
       a.output = s.substr(9);
     } else if (s.rfind("--nodes=", 0) == 0) {
-      a.nodes = positive_count("--nodes", s.substr(8));
+      a.nodes = whole_number("--nodes", s.substr(8), 1);
     } else if (s.rfind("--tasks-per-node=", 0) == 0) {
-      a.tasks_per_node = positive_count("--tasks-per-node", s.substr(17));
+      a.tasks_per_node = whole_number("--tasks-per-node", s.substr(17), 1);
     } else if (s.rfind("-", 0) == 0 && s.size() > 1) {
       throw surge::InputError("unknown option '" + s + "' (see surge --help)");
     } else {

@@ -191,37 +191,53 @@ Buffer::Saved Buffer::save() const {
   return saved;
 }
 
+std::size_t Buffer::Saved::drop_if(const std::function<bool(const Sample&)>& gone) {
+  std::vector<std::pair<SamplePtr, std::uint64_t>> kept;
+  std::vector<std::ptrdiff_t> index(samples.size(), -1);  // old index -> new, -1: dropped
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (gone(*samples[i].first)) {
+      ++retired_seen[samples[i].second];
+      ++counters.evicted;
+    } else {
+      index[i] = static_cast<std::ptrdiff_t>(kept.size());
+      kept.push_back(std::move(samples[i]));
+    }
+  }
+  const std::size_t dropped = samples.size() - kept.size();
+  samples = std::move(kept);
+  std::vector<std::size_t> kept_order;
+  for (std::size_t i : order)
+    if (i < index.size() && index[i] >= 0) kept_order.push_back(static_cast<std::size_t>(index[i]));
+  order = std::move(kept_order);
+  counters.size = samples.size();
+  return dropped;
+}
+
 void Buffer::restore(Saved saved) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (counters_.received != 0 || !slots_.empty())
     throw std::logic_error("Buffer::restore: the buffer has already received samples");
+  if (saved.samples.size() > options_.capacity) {
+    // The newest ones stay (a smaller training.buffer.capacity than the checkpoint's).
+    std::vector<std::uint64_t> arrivals;
+    for (const auto& entry : saved.samples) arrivals.push_back(entry.first->arrival);
+    const auto cut = arrivals.begin() +
+                     static_cast<std::ptrdiff_t>(saved.samples.size() - options_.capacity - 1);
+    std::nth_element(arrivals.begin(), cut, arrivals.end());
+    const std::uint64_t oldest_gone = *cut;
+    saved.drop_if([&](const Sample& s) { return s.arrival <= oldest_gone; });
+  }
   rng_.set_state(saved.rng_state);
   counters_ = saved.counters;
   retired_seen_ = std::move(saved.retired_seen);
-  auto& samples = saved.samples;
-  bool permutation = saved.order.size() == samples.size();
-  if (permutation) {
-    std::vector<char> hit(samples.size(), 0);
-    for (std::size_t i : saved.order) {
-      if (i >= samples.size() || hit[i]) {
-        permutation = false;
-        break;
-      }
-      hit[i] = 1;
-    }
+  std::vector<char> hit(saved.samples.size(), 0);
+  bool permutation = saved.order.size() == saved.samples.size();
+  for (std::size_t k = 0; permutation && k < saved.order.size(); ++k) {
+    const std::size_t i = saved.order[k];
+    permutation = i < hit.size() && !hit[i];
+    if (permutation) hit[i] = 1;
   }
-  if (samples.size() > options_.capacity) {
-    permutation = false;
-    // The newest ones stay (a smaller training.buffer.capacity than the checkpoint's).
-    std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
-      return a.first->arrival < b.first->arrival;
-    });
-    const std::size_t extra = samples.size() - options_.capacity;
-    for (std::size_t i = 0; i < extra; ++i) ++retired_seen_[samples[i].second];
-    counters_.evicted += extra;
-    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(extra));
-  }
-  for (auto& [sample, seen] : samples) slots_.push_back(Slot{std::move(sample), seen});
+  for (auto& [sample, seen] : saved.samples) slots_.push_back(Slot{std::move(sample), seen});
   if (options_.policy == BufferPolicy::reservoir) {
     if (permutation) {
       order_ = std::move(saved.order);

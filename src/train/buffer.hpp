@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -159,6 +160,10 @@ class Buffer {
     std::uint64_t rng_state = 0;
     Counters counters;
     std::map<std::uint64_t, std::uint64_t> retired_seen;
+    // Removes the samples for which `gone` is true, as evicted ones (counters and seen counts
+    // follow), keeping the others in their order and the reservoir's permutation among them.
+    // Returns how many went.
+    std::size_t drop_if(const std::function<bool(const Sample&)>& gone);
   };
   // Thread-safe; also after close() or abort().
   Saved save() const;

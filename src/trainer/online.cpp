@@ -714,28 +714,11 @@ void Loop::restore_buffer() {
   // Pairs of simulations not done at the checkpoint go: those simulations run again.
   train::Buffer::Saved saved = *s_.resume_buffer;
   const std::set<long long> done(c.state.completed.begin(), c.state.completed.end());
-  std::vector<std::pair<train::SamplePtr, std::uint64_t>> kept;
-  std::vector<long long> index(saved.samples.size(), -1);  // old index -> new, -1: dropped
-  long long dropped = 0;
-  for (std::size_t i = 0; i < saved.samples.size(); ++i) {
-    auto& entry = saved.samples[i];
-    if (done.count(entry.first->simulation)) {
-      index[i] = static_cast<long long>(kept.size());
-      kept.push_back(std::move(entry));
-    } else {
-      ++saved.retired_seen[entry.second];
-      ++saved.counters.evicted;
-      ++dropped;
-    }
-  }
-  saved.samples = std::move(kept);
-  std::vector<std::size_t> order;  // the reservoir's permutation, of the samples kept
-  for (std::size_t i : saved.order)
-    if (i < index.size() && index[i] >= 0) order.push_back(static_cast<std::size_t>(index[i]));
-  saved.order = std::move(order);
+  const auto dropped = static_cast<double>(
+      saved.drop_if([&](const train::Sample& p) { return done.count(p.simulation) == 0; }));
   buffer_.restore(std::move(saved));
   const std::vector<double> t = allreduce(
-      s_.trainers, {static_cast<double>(buffer_.size()), static_cast<double>(dropped)}, MPI_SUM);
+      s_.trainers, {static_cast<double>(buffer_.size()), dropped}, MPI_SUM);
   if (root)
     log::info("train: resuming with the checkpoint's training buffers: " +
               std::to_string(static_cast<long long>(t[0])) + " pair(s) on " +

@@ -243,17 +243,15 @@ std::string describe(const PlanEstimate& e, const PlanOptions& options) {
       o << "  on each trainer's GPU: model, gradients and optimizer state, one batch = "
         << bytes(e.model_bytes + e.batch_bytes)
         << " (activations not counted); the buffer stays in host memory\n";
+      const std::string one_per_gpu =
+          "; for one trainer rank per GPU " +
+          (separate ? "give the trainer nodes " + std::to_string(g) + " task(s) each"
+                    : "set layout.trainer_ranks_per_node: " + std::to_string(g));
       if (tpn > g)
-        o << "note: " << tpn << " trainer ranks per node share " << g
-          << " GPU(s); for one trainer rank per GPU "
-          << (separate ? "give the trainer nodes " + std::to_string(g) + " task(s) each"
-                       : "set layout.trainer_ranks_per_node: " + std::to_string(g))
+        o << "note: " << tpn << " trainer ranks per node share " << g << " GPU(s)" << one_per_gpu
           << "\n";
       else if (tpn < g)
-        o << "note: " << g - tpn << " of the " << g << " GPU(s) per node stay idle; for one "
-          << "trainer rank per GPU "
-          << (separate ? "give the trainer nodes " + std::to_string(g) + " task(s) each"
-                       : "set layout.trainer_ranks_per_node: " + std::to_string(g))
+        o << "note: " << g - tpn << " of the " << g << " GPU(s) per node stay idle" << one_per_gpu
           << "\n";
       o << "  (with the launcher's --gpus-per-node=" << g
         << "; cluster/run_gpu.sbatch sets both)\n";
