@@ -65,6 +65,11 @@ validate)
     || { cat out err; fail "--get of an unknown key"; }
   "$SURGE" simulate "$src/configs/burgers1d.yaml" --get output.file 2>err
   [[ $? -eq 2 ]] && grep -q "applies to 'validate' only" err || fail "--get on simulate"
+  # Bad values of the GPU, checkpoint and layout keys: exit 2 naming the key.
+  for bad in training.device=gpu training.checkpoint_buffer=maybe layout.trainer_nodes=-1; do
+    "$SURGE" validate "$src/configs/burgers1d.yaml" --set "$bad" >out 2>err
+    [[ $? -eq 2 ]] && grep -q "${bad%%=*}" err || { cat err; fail "bad value $bad"; }
+  done
   ;;
 bad_config_exits_2)
   bad="$src/tests/config/bad/cfl_out_of_range.yaml"
