@@ -4,10 +4,14 @@
 //
 // This is the split-step schemes' only pointwise work, and with the C library's sin and cos it
 // costs more than the FFTs of a step; the kernel here is branch-free so that the compiler
-// vectorises it: theta is reduced modulo 2 pi (Cody-Waite, three parts), sin and cos of r/4
-// (|r/4| <= pi/4) come from fdlibm's kernel polynomials, and two angle doublings give those of
-// r, renormalised so that cos^2 + sin^2 = 1 to rounding. Error against the library's values:
-// a few ulp for |theta| <= 2 pi 2^20 (larger angles fall back to std::sin and std::cos).
+// vectorises it. Where every angle of a block of 256 points has |theta| <= pi/4 (a step that
+// rotates by less than 45 degrees, the usual case), cos and sin come from fdlibm's kernel
+// polynomials of theta itself. Otherwise theta is reduced modulo 2 pi (Cody-Waite, three
+// parts), the polynomials give cos and sin of r/4 (|r/4| <= pi/4) and two angle doublings those
+// of r, while the block's angles with |theta| <= pi/4 still take the first way, so that a value
+// never depends on its neighbours. Both ways renormalise so that cos^2 + sin^2 = 1 to rounding.
+// Error against the library's values: an ulp or two for |theta| <= pi/4, a few ulp up to
+// 2 pi 2^20 (larger angles fall back to std::sin and std::cos).
 // The rotation and the linear flow's multiplication in Fourier space share multiply() below.
 #include <complex>
 #include <cstddef>
