@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -201,11 +202,14 @@ void write_checkpoint(const Comm& trainers, const std::string& run_directory,
   if (ec)
     throw RuntimeError("checkpoint: cannot rename " + tmp.string() + ": " + ec.message());
   write_file_atomically(root / "LATEST", name + "\n");
-  // Only now is the previous checkpoint no longer needed.
+  // Only now is the previous checkpoint no longer needed. The directory is listed first and
+  // changed after: whether an iteration sees changes made during it is unspecified.
+  std::vector<fs::path> old;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     const std::string n = entry.path().filename().string();
-    if (entry.is_directory() && n.rfind("step-", 0) == 0 && n != name) fs::remove_all(entry, ec);
+    if (entry.is_directory(ec) && n.rfind("step-", 0) == 0 && n != name) old.push_back(entry.path());
   }
+  for (const fs::path& dir : old) fs::remove_all(dir, ec);
 }
 
 LoadedCheckpoint read_checkpoint(const std::string& run_directory) {

@@ -301,6 +301,11 @@ steps = [int(l.split(",")[0]) for l in open(sys.argv[2] + "/metrics.csv").read()
 # the rows continue where the checkpoint stopped, one row per step
 assert all(a < b for a, b in zip(steps, steps[1:])), steps
 PY
+  # The final checkpoint replaced the one the run resumed from.
+  kept=$(cd r/checkpoint && ls -d step-*)
+  final=$(grep -o "training: {steps: [0-9]*" r/summary.yaml | grep -o "[0-9]*$")
+  [[ $kept == "step-$(printf %06d "$final")" ]] \
+    || { ls -l r/checkpoint; cat r/summary.yaml; fail "checkpoints left: $kept"; }
   ;;
 resume_after_stream)
   # Reservoir training goes on after the stream has ended (max_steps far beyond it). Interrupted
