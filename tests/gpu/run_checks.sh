@@ -22,8 +22,10 @@ train=(--set training.max_steps=300 --set training.steps_after_stream=150 --set 
        --set training.rollout_steps=5)
 pass() { echo "CHECK $1: PASS"; }
 failc() { echo "CHECK $1: FAIL ($2)"; failures=$((failures + 1)); }
-runlog() { local name=$1; shift; echo "--- $name: $*"; local t0=$(date +%s.%N); "$@" >$name.out 2>$name.err; local rc=$?;
-  echo "--- $name: rc $rc in $(python3 -c "print(round($(date +%s.%N)-$t0,1))") s"; tail -n 25 $name.out; tail -n 15 $name.err; return $rc; }
+runlog() {  # NAME COMMAND...: runs it into NAME.out/.err, prints their tails, returns its status
+  local name=$1; shift; echo "--- $name: $*"; local t0=$SECONDS
+  "$@" >$name.out 2>$name.err; local rc=$?
+  echo "--- $name: rc $rc in $((SECONDS - t0)) s"; tail -n 25 $name.out; tail -n 15 $name.err; return $rc; }
 B1="$SRC/configs/burgers1d.yaml"
 
 # 1. two trainer ranks sharing the one GPU, one solver rank
